@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The evhttp server on the unix control socket, with the peer check. */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <libgen.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include <jansson.h>
+
+#include "api.h"
+#include "control.h"
+#include "log.h"
+#include "proc.h"
+#include "xmalloc.h"
+
+static struct evhttp	*control_http;
+static char		*control_path;
+
+/* The gid of group "sanso", or false when it does not exist. */
+static bool
+control_group(gid_t *gid)
+{
+	struct group *gr;
+
+	errno = 0;
+	if ((gr = getgrnam(CONTROL_GROUP)) == NULL)
+		return false;
+	*gid = gr->gr_gid;
+	return true;
+}
+
+/*
+ * Root, or a member of group sanso.  SO_PEERGROUPS gives the groups the
+ * peer process really has (not what /etc/group says today).
+ */
+static bool
+control_peer_allowed(int fd, struct ucred *cred)
+{
+	socklen_t	 len = sizeof(*cred);
+	gid_t		 sanso, *groups = NULL;
+	size_t		 i, n;
+	bool		 ok = false;
+
+	memset(cred, 0, sizeof(*cred));
+	cred->uid = (uid_t)-1;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len) == -1) {
+		log_warn("%s: SO_PEERCRED", __func__);
+		return false;
+	}
+	if (cred->uid == 0)
+		return true;
+	if (!control_group(&sanso))
+		return false;
+	if (cred->gid == sanso)
+		return true;
+	len = 64 * sizeof(gid_t);
+	for (;;) {
+		groups = xreallocarray(groups, len / sizeof(gid_t) + 1,
+		    sizeof(gid_t));
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups,
+		    &len) == 0)
+			break;
+		if (errno != ERANGE) {
+			log_warn("%s: SO_PEERGROUPS", __func__);
+			free(groups);
+			return false;
+		}
+	}
+	n = len / sizeof(gid_t);
+	for (i = 0; i < n && !ok; i++)
+		ok = groups[i] == sanso;
+	free(groups);
+	return ok;
+}
+
+static const char *
+control_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 422: return "Unprocessable Entity";
+	case 500: return "Internal Server Error";
+	}
+	return "Unknown";
+}
+
+static const char *
+control_method(enum evhttp_cmd_type cmd)
+{
+	switch (cmd) {
+	case EVHTTP_REQ_GET:		return "GET";
+	case EVHTTP_REQ_POST:		return "POST";
+	case EVHTTP_REQ_HEAD:		return "HEAD";
+	case EVHTTP_REQ_PUT:		return "PUT";
+	case EVHTTP_REQ_DELETE:		return "DELETE";
+	case EVHTTP_REQ_OPTIONS:	return "OPTIONS";
+	case EVHTTP_REQ_TRACE:		return "TRACE";
+	case EVHTTP_REQ_CONNECT:	return "CONNECT";
+	case EVHTTP_REQ_PATCH:		return "PATCH";
+	}
+	return "?";
+}
+
+static void
+control_reply(struct evhttp_request *req, int status, json_t *resp,
+    const char *allow)
+{
+	struct evkeyvalq	*hdr = evhttp_request_get_output_headers(req);
+	struct evbuffer		*out;
+	char			*s;
+
+	s = json_dumps(resp, JSON_INDENT(2));
+	if (s == NULL)
+		fatalx("%s: cannot encode a response", __func__);
+	if ((out = evbuffer_new()) == NULL)
+		fatalx("%s: evbuffer_new", __func__);
+	evbuffer_add(out, s, strlen(s));
+	evbuffer_add(out, "\n", 1);
+	free(s);
+	evhttp_add_header(hdr, "Content-Type", "application/json");
+	evhttp_add_header(hdr, "Cache-Control", "no-store");
+	if (allow != NULL && allow[0] != '\0')
+		evhttp_add_header(hdr, "Allow", allow);
+	evhttp_send_reply(req, status, control_reason(status), out);
+	evbuffer_free(out);
+}
+
+static void
+control_request(struct evhttp_request *req, void *arg)
+{
+	struct evhttp_connection	*evcon;
+	struct evbuffer			*in;
+	struct ucred			 cred;
+	const struct evhttp_uri		*uri;
+	const char			*method, *path;
+	char				 allow[64];
+	json_t				*resp;
+	size_t				 len;
+	int				 fd, status;
+
+	(void)arg;
+	evcon = evhttp_request_get_connection(req);
+	fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon));
+	method = control_method(evhttp_request_get_command(req));
+	uri = evhttp_request_get_evhttp_uri(req);
+	path = uri ? evhttp_uri_get_path(uri) : NULL;
+	if (path == NULL || *path == '\0')
+		path = "/";
+	if (!control_peer_allowed(fd, &cred)) {
+		log_warnx("control: %s %s refused for uid %d pid %d: not root "
+		    "and not in group %s", method, path, (int)cred.uid,
+		    (int)cred.pid, CONTROL_GROUP);
+		resp = api_error("forbidden", NULL, "uid %d may not use sansod: "
+		    "only root and members of group %s may", (int)cred.uid,
+		    CONTROL_GROUP);
+		control_reply(req, 403, resp, NULL);
+		json_decref(resp);
+		return;
+	}
+	in = evhttp_request_get_input_buffer(req);
+	len = evbuffer_get_length(in);
+	status = api_dispatch(method, path,
+	    len ? (const char *)evbuffer_pullup(in, -1) : "", len, cred.uid,
+	    &resp, allow, sizeof(allow));
+	log_debug("control: uid %d %s %s (%zu bytes): %d", (int)cred.uid,
+	    method, path, len, status);
+	control_reply(req, status, resp, status == 405 ? allow : NULL);
+	json_decref(resp);
+}
+
+/*
+ * Make the socket's directory if missing: mode 0750, group sanso.  A
+ * directory that systemd made for us (RuntimeDirectory=, announced in
+ * $RUNTIME_DIRECTORY) is ours too and gets the same group.
+ */
+static int
+control_mkdir(const char *path, char **cause)
+{
+	const char	*rtdir = getenv("RUNTIME_DIRECTORY");
+	char		*copy, *dir;
+	gid_t		 gid;
+	int		 ret = 0;
+
+	copy = xstrdup(path);
+	dir = dirname(copy);
+	if (mkdir(dir, 0750) == 0 ||
+	    (errno == EEXIST && rtdir != NULL && strcmp(rtdir, dir) == 0)) {
+		if (control_group(&gid) && chown(dir, 0, gid) == -1)
+			log_warn("chown %s", dir);
+	} else if (errno != EEXIST) {
+		xasprintf(cause, "cannot create directory %s: %s", dir,
+		    strerror(errno));
+		ret = -1;
+	}
+	free(copy);
+	return ret;
+}
+
+/* Remove a socket file nobody listens on; refuse if someone does. */
+static int
+control_stale(const char *path, const struct sockaddr_un *sun, char **cause)
+{
+	struct stat	st;
+	int		fd, ret = 0;
+
+	if (lstat(path, &st) == -1)
+		return 0;
+	if (!S_ISSOCK(st.st_mode)) {
+		xasprintf(cause, "%s exists and is not a socket", path);
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		xasprintf(cause, "socket: %s", strerror(errno));
+		return -1;
+	}
+	if (connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0) {
+		xasprintf(cause, "another sansod is listening on %s", path);
+		ret = -1;
+	} else if (errno == ECONNREFUSED) {
+		log_info("removing stale socket %s", path);
+		if (unlink(path) == -1 && errno != ENOENT) {
+			xasprintf(cause, "cannot remove stale socket %s: %s",
+			    path, strerror(errno));
+			ret = -1;
+		}
+	} else {
+		xasprintf(cause, "cannot tell whether %s is in use: %s", path,
+		    strerror(errno));
+		ret = -1;
+	}
+	close(fd);
+	return ret;
+}
+
+int
+control_init(const char *path, char **cause)
+{
+	struct sockaddr_un	sun;
+	mode_t			mask;
+	gid_t			gid;
+	int			fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		xasprintf(cause, "socket path too long: %s", path);
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	if (control_mkdir(path, cause) == -1 ||
+	    control_stale(path, &sun, cause) == -1)
+		return -1;
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd == -1) {
+		xasprintf(cause, "socket: %s", strerror(errno));
+		return -1;
+	}
+	/* The socket exists with mode 0660 from its first instant. */
+	mask = umask(0117);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		xasprintf(cause, "cannot bind %s: %s", path, strerror(errno));
+		umask(mask);
+		close(fd);
+		return -1;
+	}
+	umask(mask);
+	if (control_group(&gid) && chown(path, 0, gid) == -1)
+		log_warn("chown %s", path);
+	if (listen(fd, 64) == -1) {
+		xasprintf(cause, "cannot listen on %s: %s", path,
+		    strerror(errno));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+
+	if ((control_http = evhttp_new(proc_base())) == NULL)
+		fatalx("%s: evhttp_new", __func__);
+	evhttp_set_max_body_size(control_http, API_BODY_MAX);
+	evhttp_set_max_headers_size(control_http, CONTROL_HEADERS_MAX);
+	evhttp_set_timeout(control_http, CONTROL_TIMEOUT_SECS);
+	/* Let every method reach the router, which answers 405 in JSON. */
+	evhttp_set_allowed_methods(control_http, EVHTTP_REQ_GET |
+	    EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
+	    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+	evhttp_set_default_content_type(control_http, "application/json");
+	evhttp_set_gencb(control_http, control_request, NULL);
+	if (evhttp_accept_socket(control_http, fd) == -1) {
+		xasprintf(cause, "cannot serve HTTP on %s", path);
+		evhttp_free(control_http);
+		control_http = NULL;
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	control_path = xstrdup(path);
+	log_info("listening on %s", path);
+	return 0;
+}
+
+void
+control_free(void)
+{
+	if (control_http != NULL)
+		evhttp_free(control_http);
+	control_http = NULL;
+	if (control_path != NULL && unlink(control_path) == -1 &&
+	    errno != ENOENT)
+		log_warn("unlink %s", control_path);
+	free(control_path);
+	control_path = NULL;
+}

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* sansod: options, start-up, signals and systemd notification. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "control.h"
+#include "kernel.h"
+#include "log.h"
+#include "proc.h"
+#include "state.h"
+#include "svc-policy.h"
+#include "version.h"
+#include "xmalloc.h"
+
+#define SANSOD_CONFIG	SYSCONFDIR "/sanso/policy.yaml"
+#define SANSOD_STATEDIR	"/var/lib/sanso"
+#define SANSOD_SOCKET	RUNSTATEDIR "/sanso/sansod.sock"
+
+static __attribute__((noreturn)) void
+sansod_usage(void)
+{
+	fprintf(stderr,
+	    "usage: sansod [-dft] [-c policy.yaml] [-s statedir] "
+	    "[--socket path]\n"
+	    "  -c, --config FILE   the policy (default %s)\n"
+	    "  -s, --state DIR     state directory (default %s)\n"
+	    "      --socket PATH   control socket (default %s)\n"
+	    "  -f, --foreground    log to stderr instead of syslog\n"
+	    "  -t, --test          check the policy, print what the validator "
+	    "says, exit\n"
+	    "  -d, --debug         more log output (repeat for more)\n"
+	    "  -V, --version       print the version\n",
+	    SANSOD_CONFIG, SANSOD_STATEDIR, SANSOD_SOCKET);
+	exit(2);
+}
+
+/* sansod -t: like nginx -t, every problem and a one-line verdict. */
+static int
+sansod_test(const char *config)
+{
+	struct policy_candidate	pc;
+	size_t			nwarn;
+	int			ret;
+
+	svc_policy_candidate_file(&pc, config);
+	diags_print(stderr, &pc.pc_diags);
+	nwarn = pc.pc_diags.n - pc.pc_diags.nerrors;
+	if (pc.pc_valid) {
+		fprintf(stderr, "policy %s: OK (%zu zones, %zu conduits)\n",
+		    config, pc.pc_policy->p_n_zones,
+		    pc.pc_policy->p_n_conduits);
+		if (nwarn > 0)
+			fprintf(stderr, "policy %s: %zu warning%s\n", config,
+			    nwarn, nwarn == 1 ? "" : "s");
+		ret = 0;
+	} else {
+		fprintf(stderr, "policy %s: %zu error%s\n", config,
+		    pc.pc_diags.nerrors, pc.pc_diags.nerrors == 1 ? "" : "s");
+		ret = 1;
+	}
+	svc_policy_candidate_free(&pc);
+	return ret;
+}
+
+static void
+sansod_notify_status(const char *what)
+{
+	const struct policy_active *run = svc_policy_running();
+
+	sd_notifyf(0, "%s\nSTATUS=policy %s (sha256 %.12s)", what,
+	    run ? run->pa_name : "none", run ? run->pa_sha256 : "");
+}
+
+static void
+sansod_sighup(int sig, void *arg)
+{
+	(void)sig;
+	(void)arg;
+	sd_notify(0, "RELOADING=1");
+	svc_policy_reload();
+	sansod_notify_status("READY=1");
+}
+
+static void
+sansod_sigterm(int sig, void *arg)
+{
+	(void)arg;
+	/* The kernel keeps the table: stopping sansod never opens the
+	 * firewall. */
+	log_info("exiting on %s; table inet sanso stays in the kernel",
+	    strsignal(sig));
+	sd_notify(0, "STOPPING=1");
+	proc_exit();
+}
+
+/* Relative -c paths would change meaning if we ever chdir; fix them now. */
+static char *
+sansod_absolute(const char *path)
+{
+	char	 cwd[PATH_MAX];
+	char	*abs;
+
+	if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+		return xstrdup(path);
+	xasprintf(&abs, "%s/%s", cwd, path);
+	return abs;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "config",	required_argument,	NULL, 'c' },
+		{ "state",	required_argument,	NULL, 's' },
+		{ "socket",	required_argument,	NULL, 'S' },
+		{ "foreground",	no_argument,		NULL, 'f' },
+		{ "test",	no_argument,		NULL, 't' },
+		{ "debug",	no_argument,		NULL, 'd' },
+		{ "version",	no_argument,		NULL, 'V' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ NULL,		0,			NULL, 0 }
+	};
+	const char	*config = SANSOD_CONFIG, *statedir = SANSOD_STATEDIR;
+	const char	*sock = SANSOD_SOCKET;
+	char		*cause = NULL, *abs_config;
+	bool		 foreground = false, test = false;
+	int		 ch, debug = 0, ret = 0;
+
+	while ((ch = getopt_long(argc, argv, "c:s:ftdVh", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			config = optarg;
+			break;
+		case 's':
+			statedir = optarg;
+			break;
+		case 'S':
+			sock = optarg;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 't':
+			test = true;
+			break;
+		case 'd':
+			debug++;
+			break;
+		case 'V':
+			printf("sansod %s\n", SANSO_VERSION);
+			return 0;
+		default:
+			sansod_usage();
+		}
+	}
+	if (optind != argc)
+		sansod_usage();
+
+	log_init("sansod", foreground || test, debug);
+	if (test)
+		return sansod_test(config);
+
+	abs_config = sansod_absolute(config);
+	log_info("sansod %s starting: policy %s, state %s, socket %s",
+	    SANSO_VERSION, abs_config, statedir, sock);
+	proc_init();
+	if (state_init(statedir, &cause) == -1)
+		goto fail;
+	/* The socket first: finding another sansod there must stop us
+	 * before we touch its kernel table. */
+	if (control_init(sock, &cause) == -1)
+		goto fail;
+	svc_policy_init(abs_config);
+	if (svc_policy_start(&cause) == -1)
+		goto fail;
+
+	proc_signal(SIGHUP, sansod_sighup, NULL);
+	proc_signal(SIGTERM, sansod_sigterm, NULL);
+	proc_signal(SIGINT, sansod_sigterm, NULL);
+	sansod_notify_status("READY=1");
+	if (proc_loop() == -1) {
+		log_warnx("event loop failed");
+		ret = 1;
+	}
+	goto out;
+fail:
+	log_warnx("%s", cause);
+	log_warnx("sansod not started");
+	sd_notifyf(0, "STATUS=not started: %s", cause);
+	free(cause);
+	ret = 1;
+out:
+	control_free();
+	svc_policy_free();
+	kernel_free();
+	state_free();
+	proc_free();
+	free(abs_config);
+	return ret;
+}

@@ -1,0 +1,788 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The policy service: the apply pipeline, commit confirmed, state, drift. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../nftables/ruleset.h"
+#include "compile.h"
+#include "kernel.h"
+#include "log.h"
+#include "proc.h"
+#include "state.h"
+#include "svc-policy.h"
+#include "xmalloc.h"
+
+#define STATE_CURRENT	"policy/current.yaml"
+#define STATE_PREVIOUS	"policy/previous.yaml"
+#define STATE_PENDING	"policy/pending.yaml"
+#define STATE_DIGEST	"policy/config.sha256"
+/* The name each policy was applied under ("policy-2025-04.yaml"), so that
+ * status still says it after a restart or a rollback.  Informative only. */
+#define STATE_CURRENT_NAME	"policy/current.name"
+#define STATE_PREVIOUS_NAME	"policy/previous.name"
+#define SVC_POLICY_NAME_MAX	255
+
+/* When the confirm timeout cannot restore the last good policy (the kernel
+ * refused), try again after this long rather than give up. */
+#define SVC_POLICY_REVERT_RETRY_MSEC	5000
+
+enum drift_state {
+	DRIFT_UNKNOWN,
+	DRIFT_MATCH,
+	DRIFT_DIFFERS,
+	DRIFT_UNREADABLE,
+};
+
+static char			*svc_config;
+/* The last good policy (current.yaml) and, during a confirm window, the
+ * applied but unconfirmed one (pending.yaml). */
+static struct policy_active	*svc_current;
+static struct policy_active	*svc_pending;
+static struct proc_timer	*svc_confirm_timer;
+static struct proc_timer	*svc_drift_timer;
+static time_t			 svc_confirm_deadline;
+static struct timespec		 svc_confirm_mono;
+static enum drift_state		 svc_drift_last = DRIFT_UNKNOWN;
+
+static double
+svc_policy_ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) * 1e3 +
+	    (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* Takes ownership of @text (NUL-terminated, @len bytes). */
+static void
+svc_policy_candidate_own(struct policy_candidate *pc, const char *name,
+    char *text, size_t len)
+{
+	struct loc loc;
+
+	memset(pc, 0, sizeof(*pc));
+	clock_gettime(CLOCK_MONOTONIC, &pc->pc_t0);
+	pc->pc_name = xstrdup(name);
+	pc->pc_text = text;
+	pc->pc_len = len;
+	diags_init(&pc->pc_diags, pc->pc_text, pc->pc_len);
+	state_sha256(text, len, pc->pc_sha256);
+	if (len > SVC_POLICY_MAX_BYTES) {
+		loc = (struct loc){ .file = pc->pc_name };
+		diag_error(&pc->pc_diags, &loc, "size", NULL,
+		    "the policy is %zu bytes, more than the limit of %u",
+		    len, SVC_POLICY_MAX_BYTES);
+		return;
+	}
+	pc->pc_policy = policy_parse(pc->pc_name, pc->pc_text, pc->pc_len,
+	    &pc->pc_diags);
+	if (pc->pc_policy == NULL)
+		return;
+	pc->pc_valid = policy_validate(pc->pc_policy, &pc->pc_diags) &&
+	    !diags_has_errors(&pc->pc_diags);
+}
+
+void
+svc_policy_candidate(struct policy_candidate *pc, const char *name,
+    const char *text, size_t len)
+{
+	char *copy;
+
+	copy = xmalloc(len + 1);
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	svc_policy_candidate_own(pc, name, copy, len);
+}
+
+/* Read @path (absolute, or relative to STATEDIR) and call it @name. */
+static void
+svc_policy_candidate_read(struct policy_candidate *pc, const char *path,
+    const char *name)
+{
+	struct loc	 loc;
+	char		*text;
+	size_t		 len;
+	int		 ret;
+
+	ret = state_read(path, &text, &len, SVC_POLICY_MAX_BYTES);
+	if (ret == 0) {
+		svc_policy_candidate_own(pc, name, text, len);
+		return;
+	}
+	memset(pc, 0, sizeof(*pc));
+	clock_gettime(CLOCK_MONOTONIC, &pc->pc_t0);
+	pc->pc_name = xstrdup(name);
+	pc->pc_text = xstrdup("");
+	diags_init(&pc->pc_diags, NULL, 0);
+	state_sha256("", 0, pc->pc_sha256);
+	pc->pc_unreadable = -ret;
+	loc = (struct loc){ .file = pc->pc_name };
+	if (ret == -EFBIG)
+		diag_error(&pc->pc_diags, &loc, "size", NULL,
+		    "the file is larger than the limit of %u bytes",
+		    SVC_POLICY_MAX_BYTES);
+	else
+		diag_error(&pc->pc_diags, &loc, "io", NULL,
+		    "cannot read the file: %s", strerror(-ret));
+}
+
+void
+svc_policy_candidate_file(struct policy_candidate *pc, const char *path)
+{
+	svc_policy_candidate_read(pc, path, path);
+}
+
+/* A file under STATEDIR, named by its full path in messages. */
+static void
+svc_policy_candidate_state(struct policy_candidate *pc, const char *file)
+{
+	char path[512];
+
+	svc_policy_candidate_read(pc, file, state_path(file, path,
+	    sizeof(path)));
+}
+
+void
+svc_policy_candidate_free(struct policy_candidate *pc)
+{
+	if (pc == NULL)
+		return;
+	diags_free(&pc->pc_diags);
+	policy_free(pc->pc_policy);
+	free(pc->pc_text);
+	free(pc->pc_name);
+	memset(pc, 0, sizeof(*pc));
+}
+
+static void
+svc_policy_active_free(struct policy_active *pa)
+{
+	if (pa == NULL)
+		return;
+	policy_free(pa->pa_policy);
+	free(pa->pa_name);
+	free(pa->pa_text);
+	free(pa);
+}
+
+/* Log every diagnostic of a refused policy, one line each. */
+static void
+svc_policy_log_diags(const struct policy_candidate *pc)
+{
+	size_t	 i;
+	char	*s;
+
+	for (i = 0; i < pc->pc_diags.n; i++) {
+		s = diag_format(&pc->pc_diags.v[i]);
+		log_warnx("%s", s);
+		free(s);
+	}
+}
+
+static size_t
+svc_policy_nwarnings(const struct policy_candidate *pc)
+{
+	return pc->pc_diags.n - pc->pc_diags.nerrors;
+}
+
+/*
+ * The apply pipeline after parse and validate: compile, one kernel batch.
+ * On success the candidate's policy and text move into the returned
+ * policy_active (the candidate's diagnostics stay valid while that lives).
+ */
+static struct policy_active *
+svc_policy_install(struct policy_candidate *pc, int kflags,
+    struct svc_result *res)
+{
+	struct kernel_apply_result	 kres;
+	struct policy_active		*pa;
+	struct ruleset			*rs;
+	size_t				 rules, elems;
+
+	rs = compile_policy(pc->pc_policy);
+	rules = rs_n_rules(rs);
+	elems = rs_n_elems(rs);
+	if (kernel_apply(rs, kflags, &kres) < 0) {
+		ruleset_free(rs);
+		res->sr_status = SVC_KERNEL;
+		snprintf(res->sr_message, sizeof(res->sr_message),
+		    "the kernel refused policy %s: %s; the previous table "
+		    "stays in force", pc->pc_name, kres.ka_error);
+		log_warnx("%s", res->sr_message);
+		return NULL;
+	}
+	pa = xcalloc(1, sizeof(*pa));
+	pa->pa_policy = pc->pc_policy;
+	pa->pa_name = xstrdup(pc->pc_name);
+	pa->pa_text = pc->pc_text;
+	pa->pa_len = pc->pc_len;
+	memcpy(pa->pa_sha256, pc->pc_sha256, sizeof(pa->pa_sha256));
+	pa->pa_applied_at = time(NULL);
+	pa->pa_rules = rules;
+	pa->pa_elements = elems;
+	pa->pa_apply_ms = svc_policy_ms_since(&pc->pc_t0);
+	pc->pc_policy = NULL;
+	pc->pc_text = xstrdup("");
+	pc->pc_len = 0;
+	/* The diagnostics print lines from the text, which moved. */
+	pc->pc_diags.text = pa->pa_text;
+
+	res->sr_status = SVC_OK;
+	res->sr_apply_ms = pa->pa_apply_ms;
+	log_info("policy %s (sha256 %.12s) %s in %.1f ms (kernel %.1f ms): "
+	    "%zu zones, %zu conduits, %zu rules, %zu set elements",
+	    pa->pa_name, pa->pa_sha256,
+	    kres.ka_applied ? "applied" : "already in the kernel, adopted",
+	    pa->pa_apply_ms, (double)kres.ka_usec / 1e3,
+	    pa->pa_policy->p_n_zones, pa->pa_policy->p_n_conduits, rules,
+	    elems);
+	/* A fresh apply ends any drift the periodic check reported. */
+	svc_drift_last = DRIFT_MATCH;
+	return pa;
+}
+
+static void
+svc_policy_write_name(const char *file, const struct policy_active *pa)
+{
+	int ret;
+
+	if ((ret = state_write(file, pa->pa_name, strlen(pa->pa_name))) < 0)
+		log_warnx("cannot write %s: %s", file, strerror(-ret));
+}
+
+/* Give a policy read back from STATEDIR the name it was applied under. */
+static void
+svc_policy_restore_name(struct policy_active *pa, const char *file)
+{
+	char	*name;
+	size_t	 len;
+
+	if (state_read(file, &name, &len, SVC_POLICY_NAME_MAX) < 0)
+		return;
+	if (len > 0 && strcspn(name, "\n") == len) {
+		free(pa->pa_name);
+		pa->pa_name = name;
+	} else
+		free(name);
+}
+
+/*
+ * @pa becomes the last good policy: previous.yaml gets the old current
+ * text (unless it is the same), current.yaml the new one.  Each write is
+ * atomic, and previous is written first, so a crash in between leaves
+ * previous == current == the old policy, never a hole.
+ */
+static int
+svc_policy_commit(struct policy_active *pa, char *err, size_t errlen)
+{
+	char	path[512];
+	int	ret = 0;
+
+	if (svc_current != NULL && (svc_current->pa_len != pa->pa_len ||
+	    memcmp(svc_current->pa_text, pa->pa_text, pa->pa_len) != 0)) {
+		ret = state_write(STATE_PREVIOUS, svc_current->pa_text,
+		    svc_current->pa_len);
+		if (ret < 0) {
+			snprintf(err, errlen, "cannot write %s: %s",
+			    state_path(STATE_PREVIOUS, path, sizeof(path)),
+			    strerror(-ret));
+			goto out;
+		}
+		svc_policy_write_name(STATE_PREVIOUS_NAME, svc_current);
+	}
+	ret = state_write(STATE_CURRENT, pa->pa_text, pa->pa_len);
+	if (ret < 0) {
+		snprintf(err, errlen, "cannot write %s: %s",
+		    state_path(STATE_CURRENT, path, sizeof(path)),
+		    strerror(-ret));
+		goto out;
+	}
+	svc_policy_write_name(STATE_CURRENT_NAME, pa);
+out:
+	if (svc_current != pa)
+		svc_policy_active_free(svc_current);
+	svc_current = pa;
+	return ret;
+}
+
+static void
+svc_policy_state_failed(struct svc_result *res, const char *err)
+{
+	res->sr_status = SVC_STATE;
+	snprintf(res->sr_message, sizeof(res->sr_message),
+	    "the policy is in the kernel, but %s: it would not survive a "
+	    "restart", err);
+	log_warnx("%s", res->sr_message);
+}
+
+static void
+svc_policy_write_digest(const char *sha256)
+{
+	char	line[STATE_SHA256_HEX + 1];
+	int	ret;
+
+	snprintf(line, sizeof(line), "%s\n", sha256);
+	if ((ret = state_write(STATE_DIGEST, line, strlen(line))) < 0)
+		log_warnx("cannot record the digest of %s: %s", svc_config,
+		    strerror(-ret));
+}
+
+/*
+ * Put the last good policy back in the kernel, dropping the pending one
+ * (confirm timeout, or rollback during the window).
+ */
+static bool
+svc_policy_revert(const char *why, struct svc_result *res)
+{
+	struct kernel_apply_result	 kres;
+	struct ruleset			*rs;
+	int				 ret;
+
+	rs = compile_policy(svc_current->pa_policy);
+	if (kernel_apply(rs, 0, &kres) < 0) {
+		ruleset_free(rs);
+		res->sr_status = SVC_KERNEL;
+		snprintf(res->sr_message, sizeof(res->sr_message),
+		    "%s: the kernel refused the last good policy %s: %s; "
+		    "policy %s stays in force", why, svc_current->pa_name,
+		    kres.ka_error, svc_pending->pa_name);
+		log_warnx("%s", res->sr_message);
+		return false;
+	}
+	proc_timer_stop(svc_confirm_timer);
+	res->sr_status = SVC_OK;
+	res->sr_apply_ms = (double)kres.ka_usec / 1e3;
+	snprintf(res->sr_message, sizeof(res->sr_message),
+	    "%s: policy rolled back to %s (sha256 %.12s); %s was not "
+	    "confirmed", why, svc_current->pa_name, svc_current->pa_sha256,
+	    svc_pending->pa_name);
+	log_warnx("%s", res->sr_message);
+	svc_policy_active_free(svc_pending);
+	svc_pending = NULL;
+	svc_current->pa_applied_at = time(NULL);
+	svc_drift_last = DRIFT_MATCH;
+	if ((ret = state_remove(STATE_PENDING)) < 0)
+		log_warnx("cannot remove %s: %s", STATE_PENDING,
+		    strerror(-ret));
+	return true;
+}
+
+static void
+svc_policy_confirm_timeout(void *arg)
+{
+	struct svc_result res;
+
+	(void)arg;
+	if (svc_pending == NULL)
+		return;
+	if (!svc_policy_revert("confirm timeout", &res))
+		proc_timer_start(svc_confirm_timer,
+		    SVC_POLICY_REVERT_RETRY_MSEC, false);
+}
+
+/* Compare the kernel with what was applied; log changes of the answer. */
+static int
+svc_policy_check_drift(struct kernel_drift *kd)
+{
+	const struct policy_active	*run = svc_policy_running();
+	enum drift_state		 now;
+	int				 ret;
+
+	ret = kernel_check_drift(kd);
+	if (ret < 0)
+		now = DRIFT_UNREADABLE;
+	else if (!kd->kd_applied)
+		now = DRIFT_UNKNOWN;
+	else
+		now = kd->kd_match ? DRIFT_MATCH : DRIFT_DIFFERS;
+	if (now != svc_drift_last) {
+		if (now == DRIFT_DIFFERS)
+			log_warnx("kernel drift: table inet sanso differs from "
+			    "policy %s: %s", run ? run->pa_name : "?",
+			    kd->kd_detail);
+		else if (now == DRIFT_UNREADABLE)
+			log_warnx("kernel drift check failed: %s",
+			    kd->kd_detail);
+		else if (now == DRIFT_MATCH && svc_drift_last != DRIFT_UNKNOWN)
+			log_info("kernel drift resolved: table inet sanso "
+			    "matches policy %s again", run ? run->pa_name : "?");
+		svc_drift_last = now;
+	}
+	return ret;
+}
+
+static void
+svc_policy_drift_tick(void *arg)
+{
+	struct kernel_drift kd;
+
+	(void)arg;
+	svc_policy_check_drift(&kd);
+}
+
+void
+svc_policy_init(const char *config_path)
+{
+	svc_config = xstrdup(config_path);
+	svc_confirm_timer = proc_timer_new(svc_policy_confirm_timeout, NULL);
+	svc_drift_timer = proc_timer_new(svc_policy_drift_tick, NULL);
+}
+
+void
+svc_policy_free(void)
+{
+	proc_timer_free(svc_confirm_timer);
+	proc_timer_free(svc_drift_timer);
+	svc_confirm_timer = svc_drift_timer = NULL;
+	svc_policy_active_free(svc_pending);
+	svc_policy_active_free(svc_current);
+	svc_pending = svc_current = NULL;
+	free(svc_config);
+	svc_config = NULL;
+}
+
+/* The digest of the -c file when it was last applied, or "" if unknown. */
+static void
+svc_policy_read_digest(char out[STATE_SHA256_HEX])
+{
+	char	*buf;
+	size_t	 len;
+
+	out[0] = '\0';
+	if (state_read(STATE_DIGEST, &buf, &len, 256) < 0)
+		return;
+	buf[strcspn(buf, " \t\r\n")] = '\0';
+	if (strlen(buf) == STATE_SHA256_HEX - 1)
+		memcpy(out, buf, STATE_SHA256_HEX);
+	free(buf);
+}
+
+enum start_source {
+	START_CONFIG,
+	START_CURRENT,
+	START_PREVIOUS,
+};
+
+int
+svc_policy_start(char **cause)
+{
+	struct policy_candidate	 cands[3];
+	enum start_source	 order[3];
+	struct policy_candidate	*pc;
+	struct policy_active	*pa = NULL;
+	struct svc_result	 res;
+	char			 digest[STATE_SHA256_HEX], path[512];
+	char			*why = NULL, *errs = NULL, *tmp;
+	size_t			 i, n = 0;
+	bool			 have_state, cfg_changed;
+	int			 ret;
+
+	*cause = NULL;
+	/* A confirm window does not survive a restart: the kernel gets the
+	 * last good policy, as if the timer had run out. */
+	/* (Limit 0: only whether it exists matters, not its text.) */
+	if (state_read(STATE_PENDING, &tmp, &i, 0) != -ENOENT) {
+		free(tmp);
+		log_warnx("discarding %s: it was applied with --confirm and "
+		    "never confirmed; the last good policy is applied instead",
+		    state_path(STATE_PENDING, path, sizeof(path)));
+		if ((ret = state_remove(STATE_PENDING)) < 0)
+			log_warnx("cannot remove %s: %s", path, strerror(-ret));
+	}
+
+	svc_policy_candidate_file(&cands[START_CONFIG], svc_config);
+	svc_policy_candidate_state(&cands[START_CURRENT], STATE_CURRENT);
+	svc_policy_candidate_state(&cands[START_PREVIOUS], STATE_PREVIOUS);
+	svc_policy_read_digest(digest);
+	have_state = cands[START_CURRENT].pc_unreadable != ENOENT;
+	cfg_changed = cands[START_CONFIG].pc_unreadable == 0 &&
+	    strcmp(digest, cands[START_CONFIG].pc_sha256) != 0;
+
+	if (!have_state) {
+		order[n++] = START_CONFIG;
+		xasprintf(&why, "no policy applied before in %s: applying %s",
+		    state_path("policy", path, sizeof(path)), svc_config);
+	} else if (cfg_changed) {
+		order[n++] = START_CONFIG;
+		order[n++] = START_CURRENT;
+		order[n++] = START_PREVIOUS;
+		xasprintf(&why, "%s changed since it was last applied: "
+		    "applying it", svc_config);
+	} else {
+		order[n++] = START_CURRENT;
+		order[n++] = START_CONFIG;
+		order[n++] = START_PREVIOUS;
+		if (cands[START_CONFIG].pc_unreadable != 0)
+			xasprintf(&why, "cannot read %s (%s): applying the last "
+			    "good policy %s", svc_config,
+			    strerror(cands[START_CONFIG].pc_unreadable),
+			    cands[START_CURRENT].pc_name);
+		else
+			xasprintf(&why, "%s unchanged since it was last "
+			    "applied: applying the last good policy %s",
+			    svc_config, cands[START_CURRENT].pc_name);
+	}
+	log_info("%s", why);
+
+	for (i = 0; i < n && pa == NULL; i++) {
+		pc = &cands[order[i]];
+		if (!pc->pc_valid) {
+			if (order[i] == START_PREVIOUS &&
+			    pc->pc_unreadable == ENOENT)
+				continue;
+			svc_policy_log_diags(pc);
+			xasprintf(&tmp, "%s%s%s: %zu error%s", errs ? errs : "",
+			    errs ? "; " : "", pc->pc_name,
+			    pc->pc_diags.nerrors,
+			    pc->pc_diags.nerrors == 1 ? "" : "s");
+			free(errs);
+			errs = tmp;
+			log_warnx("policy %s is not valid (%zu error%s)%s",
+			    pc->pc_name, pc->pc_diags.nerrors,
+			    pc->pc_diags.nerrors == 1 ? "" : "s",
+			    i + 1 < n ? ": trying the next one" : "");
+			continue;
+		}
+		if (svc_policy_nwarnings(pc) > 0)
+			svc_policy_log_diags(pc);
+		pa = svc_policy_install(pc, KERNEL_APPLY_IF_CHANGED, &res);
+		if (pa == NULL) {
+			xasprintf(&tmp, "%s%s%s", errs ? errs : "",
+			    errs ? "; " : "", res.sr_message);
+			free(errs);
+			errs = tmp;
+			continue;
+		}
+		if (order[i] == START_CURRENT) {
+			svc_policy_restore_name(pa, STATE_CURRENT_NAME);
+			svc_current = pa;
+			continue;
+		}
+		if (order[i] == START_PREVIOUS)
+			svc_policy_restore_name(pa, STATE_PREVIOUS_NAME);
+		if (order[i] == START_CONFIG)
+			svc_policy_write_digest(pc->pc_sha256);
+		if (svc_policy_commit(pa, path, sizeof(path)) < 0)
+			log_warnx("%s", path);
+	}
+	if (pa == NULL)
+		xasprintf(cause, "no valid policy could be applied (%s); "
+		    "table inet sanso was not changed", errs ? errs :
+		    "nothing found");
+	for (i = 0; i < 3; i++)
+		svc_policy_candidate_free(&cands[i]);
+	free(why);
+	free(errs);
+	if (pa == NULL)
+		return -1;
+	proc_timer_start(svc_drift_timer, SVC_POLICY_DRIFT_MSEC, true);
+	return 0;
+}
+
+void
+svc_policy_reload(void)
+{
+	struct policy_candidate	 pc;
+	struct policy_active	*pa;
+	struct svc_result	 res;
+	char			 err[512];
+
+	if (svc_pending != NULL) {
+		log_warnx("reload: policy %s waits for confirm; %s not "
+		    "reloaded (confirm or roll back first)",
+		    svc_pending->pa_name, svc_config);
+		return;
+	}
+	log_info("reload: reading %s", svc_config);
+	svc_policy_candidate_file(&pc, svc_config);
+	if (!pc.pc_valid) {
+		svc_policy_log_diags(&pc);
+		log_warnx("reload: %s has %zu error%s; policy %s stays in force",
+		    svc_config, pc.pc_diags.nerrors,
+		    pc.pc_diags.nerrors == 1 ? "" : "s",
+		    svc_current ? svc_current->pa_name : "?");
+		goto out;
+	}
+	if (svc_policy_nwarnings(&pc) > 0)
+		svc_policy_log_diags(&pc);
+	if ((pa = svc_policy_install(&pc, 0, &res)) == NULL)
+		goto out;
+	svc_policy_write_digest(pc.pc_sha256);
+	if (svc_policy_commit(pa, err, sizeof(err)) < 0)
+		svc_policy_state_failed(&res, err);
+out:
+	svc_policy_candidate_free(&pc);
+}
+
+void
+svc_policy_apply(struct policy_candidate *pc, unsigned confirm_secs,
+    struct svc_result *res)
+{
+	struct policy_active	*pa;
+	char			 err[512];
+	int			 ret;
+
+	memset(res, 0, sizeof(*res));
+	if (!pc->pc_valid) {
+		res->sr_status = SVC_INVALID;
+		snprintf(res->sr_message, sizeof(res->sr_message),
+		    "policy %s has %zu error%s; nothing changed", pc->pc_name,
+		    pc->pc_diags.nerrors, pc->pc_diags.nerrors == 1 ? "" : "s");
+		log_warnx("apply: %s", res->sr_message);
+		return;
+	}
+	if (svc_pending != NULL) {
+		res->sr_status = SVC_CONFIRM_PENDING;
+		snprintf(res->sr_message, sizeof(res->sr_message),
+		    "policy %s was applied with a confirm timer and waits for "
+		    "confirm or rollback; %s not applied", svc_pending->pa_name,
+		    pc->pc_name);
+		log_warnx("apply: %s", res->sr_message);
+		return;
+	}
+	if ((pa = svc_policy_install(pc, 0, res)) == NULL)
+		return;
+	if (confirm_secs == 0) {
+		if (svc_policy_commit(pa, err, sizeof(err)) < 0)
+			svc_policy_state_failed(res, err);
+		else
+			snprintf(res->sr_message, sizeof(res->sr_message),
+			    "policy %s applied", pa->pa_name);
+		return;
+	}
+	/* Informative only: a pending policy is discarded at start. */
+	if ((ret = state_write(STATE_PENDING, pa->pa_text, pa->pa_len)) < 0)
+		log_warnx("cannot write %s: %s", STATE_PENDING, strerror(-ret));
+	svc_pending = pa;
+	svc_confirm_deadline = time(NULL) + (time_t)confirm_secs;
+	clock_gettime(CLOCK_MONOTONIC, &svc_confirm_mono);
+	svc_confirm_mono.tv_sec += (time_t)confirm_secs;
+	proc_timer_start(svc_confirm_timer, (unsigned long)confirm_secs * 1000,
+	    false);
+	snprintf(res->sr_message, sizeof(res->sr_message),
+	    "policy %s applied; confirm within %u s or it is rolled back to %s",
+	    pa->pa_name, confirm_secs, svc_current->pa_name);
+	log_info("%s", res->sr_message);
+}
+
+void
+svc_policy_confirm(struct svc_result *res)
+{
+	struct policy_active	*pa = svc_pending;
+	char			 err[512];
+	int			 ret;
+
+	memset(res, 0, sizeof(*res));
+	if (pa == NULL) {
+		res->sr_status = SVC_NOTHING;
+		snprintf(res->sr_message, sizeof(res->sr_message),
+		    "nothing to confirm: no policy waits for confirm");
+		return;
+	}
+	proc_timer_stop(svc_confirm_timer);
+	svc_pending = NULL;
+	res->sr_status = SVC_OK;
+	snprintf(res->sr_message, sizeof(res->sr_message),
+	    "policy %s confirmed", pa->pa_name);
+	if (svc_policy_commit(pa, err, sizeof(err)) < 0)
+		svc_policy_state_failed(res, err);
+	else
+		log_info("%s", res->sr_message);
+	if ((ret = state_remove(STATE_PENDING)) < 0)
+		log_warnx("cannot remove %s: %s", STATE_PENDING,
+		    strerror(-ret));
+}
+
+void
+svc_policy_rollback(struct svc_result *res)
+{
+	struct policy_candidate	 pc;
+	struct policy_active	*pa;
+	char			 err[512];
+
+	memset(res, 0, sizeof(*res));
+	if (svc_pending != NULL) {
+		svc_policy_revert("rollback", res);
+		return;
+	}
+	svc_policy_candidate_state(&pc, STATE_PREVIOUS);
+	if (pc.pc_unreadable == ENOENT) {
+		res->sr_status = SVC_NOTHING;
+		snprintf(res->sr_message, sizeof(res->sr_message),
+		    "nothing to roll back to: no previous policy in %s",
+		    pc.pc_name);
+		goto out;
+	}
+	if (!pc.pc_valid) {
+		svc_policy_log_diags(&pc);
+		res->sr_status = SVC_INVALID;
+		snprintf(res->sr_message, sizeof(res->sr_message),
+		    "the previous policy %s is not valid (%zu errors); nothing "
+		    "changed", pc.pc_name, pc.pc_diags.nerrors);
+		log_warnx("rollback: %s", res->sr_message);
+		goto out;
+	}
+	if ((pa = svc_policy_install(&pc, 0, res)) == NULL)
+		goto out;
+	svc_policy_restore_name(pa, STATE_PREVIOUS_NAME);
+	snprintf(res->sr_message, sizeof(res->sr_message),
+	    "policy rolled back to %s (sha256 %.12s)", pa->pa_name,
+	    pa->pa_sha256);
+	/* Swaps current and previous, so a second rollback undoes it. */
+	if (svc_policy_commit(pa, err, sizeof(err)) < 0)
+		svc_policy_state_failed(res, err);
+	else
+		log_info("%s", res->sr_message);
+out:
+	svc_policy_candidate_free(&pc);
+}
+
+const struct policy_active *
+svc_policy_running(void)
+{
+	return svc_pending != NULL ? svc_pending : svc_current;
+}
+
+bool
+svc_policy_confirm_pending(time_t *deadline, long *seconds_left)
+{
+	struct timespec now;
+
+	if (svc_pending == NULL)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	*deadline = svc_confirm_deadline;
+	*seconds_left = (long)(svc_confirm_mono.tv_sec - now.tv_sec);
+	if (svc_confirm_mono.tv_nsec > now.tv_nsec)
+		(*seconds_left)++;	/* round up: 0 means it is due */
+	if (*seconds_left < 0)
+		*seconds_left = 0;
+	return true;
+}
+
+char *
+svc_policy_nft(void)
+{
+	const struct policy_active	*run = svc_policy_running();
+	struct ruleset			*rs;
+	char				*s;
+
+	if (run == NULL)
+		return xstrdup("");
+	/* The compiler is deterministic: this is what the kernel got. */
+	rs = compile_policy(run->pa_policy);
+	s = ruleset_to_nft(rs);
+	ruleset_free(rs);
+	return s;
+}
+
+int
+svc_policy_drift(struct kernel_drift *kd, time_t *checked_at)
+{
+	*checked_at = time(NULL);
+	return svc_policy_check_drift(kd);
+}

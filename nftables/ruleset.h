@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The ruleset sanso wants in the kernel, as plain data: the compiler in
+ * daemon/ produces it, nftables/build.c turns it into libnftnl objects for
+ * one netlink batch, and ruleset-text.c prints the same thing as nft syntax.
+ * Nothing here knows libnftnl or netlink.
+ */
+#ifndef SANSO_RULESET_H
+#define SANSO_RULESET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define RS_TABLE_NAME	"sanso"		/* always family inet */
+#define RS_NAME_MAX	64		/* set, chain and counter names */
+#define RS_IFNAME_MAX	16		/* IFNAMSIZ, including NUL */
+
+enum rs_set_type {
+	RS_SET_IFNAME,		/* type ifname */
+	RS_SET_IPV4,		/* type ipv4_addr, flags interval */
+	RS_SET_IPV6,		/* type ipv6_addr, flags interval */
+	RS_SET_ETHER,		/* type ether_addr */
+	RS_SET_IPV4_ETHER,	/* type ipv4_addr . ether_addr */
+	RS_SET_IPV6_ETHER,	/* type ipv6_addr . ether_addr */
+};
+
+/**
+ * struct rs_elem - one set element; which fields count depends on the set
+ * @ifname: RS_SET_IFNAME
+ * @addr, @plen: RS_SET_IPV4/IPV6 (a prefix) and the *_ETHER concatenations
+ *   (plen is then the full length)
+ * @mac: RS_SET_ETHER and the *_ETHER concatenations
+ */
+struct rs_elem {
+	char		ifname[RS_IFNAME_MAX];
+	uint8_t		addr[16];
+	uint8_t		plen;
+	uint8_t		mac[6];
+};
+
+/**
+ * struct rs_set - a named set in table inet sanso
+ * @interval: prefixes (RS_SET_IPV4/IPV6); the elements are kept sorted and
+ *   free of overlaps by rs_set_normalize() before build or print
+ */
+struct rs_set {
+	char		 name[RS_NAME_MAX];
+	enum rs_set_type type;
+	bool		 interval;
+	struct rs_elem	*elems;
+	size_t		 n_elems;
+	size_t		 cap_elems;
+	char		*comment;
+};
+
+enum rs_match_type {
+	RS_M_IIFNAME,		/* meta iifname "lo" (ifname) */
+	RS_M_IIFNAME_SET,	/* meta iifname @set */
+	RS_M_OIFNAME_SET,	/* meta oifname @set */
+	RS_M_NFPROTO,		/* meta nfproto ipv4|ipv6 (u = NFPROTO_*) */
+	RS_M_SADDR_SET,		/* ip[6] saddr @set; family from the set type */
+	RS_M_DADDR_SET,		/* ip[6] daddr @set */
+	RS_M_SADDR_ETHER_SET,	/* ip[6] saddr . ether saddr @set */
+	RS_M_L4PROTO,		/* meta l4proto (u = IPPROTO_*) */
+	RS_M_DPORT,		/* th dport lo-hi; needs an RS_M_L4PROTO before */
+	RS_M_ICMP_TYPE,		/* icmp type lo-hi (u8 range, IPv4) */
+	RS_M_ICMPV6_TYPE,	/* icmpv6 type lo-hi */
+	RS_M_CT_STATE,		/* ct state & u != 0 (u = RS_CT_* bits) */
+};
+
+/* Same values as the kernel's NF_CT_STATE_BIT() for these states. */
+#define RS_CT_INVALID		(1U << 0)
+#define RS_CT_ESTABLISHED	(1U << 1)
+#define RS_CT_RELATED		(1U << 2)
+#define RS_CT_NEW		(1U << 3)
+
+/**
+ * struct rs_match - one condition of a rule
+ * @neg: "!=" (only for the set lookups and RS_M_IIFNAME)
+ * @set: set name for the *_SET types
+ * @ifname: RS_M_IIFNAME
+ * @u: protocol numbers and ct state masks
+ * @lo, @hi: RS_M_DPORT and the ICMP type ranges
+ */
+struct rs_match {
+	enum rs_match_type type;
+	bool		neg;
+	char		set[RS_NAME_MAX];
+	char		ifname[RS_IFNAME_MAX];
+	uint32_t	u;
+	uint16_t	lo;
+	uint16_t	hi;
+};
+
+enum rs_verdict {
+	RS_V_NONE,		/* fall through (counter-only rules) */
+	RS_V_ACCEPT,
+	RS_V_DROP,
+	RS_V_JUMP,
+	RS_V_RETURN,
+};
+
+/**
+ * struct rs_rule - matches ANDed, then an optional counter, then a verdict
+ * @counter: anonymous counter
+ * @counter_obj: name of a named counter object, or "" for none
+ * @target: chain name for RS_V_JUMP
+ * @comment: printed as comment "..." and stored as rule userdata; owned
+ * @origin: opaque tag from the compiler (e.g. the conduit) to trace kernel
+ *   errors back to policy.yaml
+ */
+struct rs_rule {
+	struct rs_match	*m;
+	size_t		 n_m;
+	size_t		 cap_m;
+	bool		 counter;
+	char		 counter_obj[RS_NAME_MAX];
+	enum rs_verdict	 verdict;
+	char		 target[RS_NAME_MAX];
+	char		*comment;
+	const void	*origin;
+};
+
+enum rs_hook {
+	RS_HOOK_NONE,		/* a regular chain, reached by jump */
+	RS_HOOK_PREROUTING,
+	RS_HOOK_INPUT,
+	RS_HOOK_FORWARD,
+	RS_HOOK_OUTPUT,
+	RS_HOOK_POSTROUTING,
+};
+
+struct rs_chain {
+	char		 name[RS_NAME_MAX];
+	enum rs_hook	 hook;
+	int		 prio;		/* 0 = filter */
+	bool		 policy_drop;	/* base chains: policy drop, else accept */
+	struct rs_rule	*rules;
+	size_t		 n_rules;
+	size_t		 cap_rules;
+};
+
+struct rs_counter {
+	char		 name[RS_NAME_MAX];
+	char		*comment;
+};
+
+/* Sets and counters come before the chains that refer to them. */
+struct ruleset {
+	struct rs_set	*sets;
+	size_t		 n_sets;
+	size_t		 cap_sets;
+	struct rs_counter *counters;
+	size_t		 n_counters;
+	size_t		 cap_counters;
+	struct rs_chain	*chains;
+	size_t		 n_chains;
+	size_t		 cap_chains;
+};
+
+/* ruleset.c: building and freeing (allocation failure is fatal). */
+struct ruleset	*ruleset_new(void);
+void		 ruleset_free(struct ruleset *);
+struct rs_set	*rs_add_set(struct ruleset *, const char *name,
+		    enum rs_set_type, const char *comment);
+struct rs_set	*rs_find_set(const struct ruleset *, const char *name);
+struct rs_elem	*rs_set_add(struct rs_set *);	/* zeroed new element */
+/* Sort interval sets and drop prefixes covered by another; dedup others. */
+void		 rs_set_normalize(struct rs_set *);
+void		 rs_normalize(struct ruleset *);
+struct rs_counter *rs_add_counter(struct ruleset *, const char *name,
+		    const char *comment);
+struct rs_chain	*rs_add_chain(struct ruleset *, const char *name,
+		    enum rs_hook, int prio, bool policy_drop);
+struct rs_chain	*rs_find_chain(const struct ruleset *, const char *name);
+struct rs_rule	*rs_add_rule(struct rs_chain *);	/* zeroed new rule */
+struct rs_match	*rs_rule_match(struct rs_rule *, enum rs_match_type);
+void		 rs_rule_comment(struct rs_rule *, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+bool		 rs_set_is_ipv6(const struct rs_set *);
+/* Element count over all sets (for status and benchmarks). */
+size_t		 rs_n_elems(const struct ruleset *);
+size_t		 rs_n_rules(const struct ruleset *);
+
+/* ruleset-text.c: the ruleset as an nft script that `nft -f` loads with
+ * the same effect as nft_apply(): create the table if absent, delete it,
+ * and recreate it, in one transaction. */
+char		*ruleset_to_nft(const struct ruleset *);
+
+#endif
