@@ -62,28 +62,6 @@ nonnull(void *p, const char *what)
 	return p;
 }
 
-/*
- * A comment as nft can write and read it back, the same as ruleset-text.c
- * prints it: no double quote, no control characters, at most 128 bytes
- * (nft's limit), cut on a UTF-8 character boundary.
- */
-static const char *
-comment_clean(const char *c, char *buf)
-{
-	size_t n = strlen(c), i;
-
-	if (n > NFTNL_UDATA_COMMENT_MAXLEN) {
-		n = NFTNL_UDATA_COMMENT_MAXLEN;
-		while (n > 0 && ((unsigned char)c[n] & 0xc0) == 0x80)
-			n--;
-	}
-	for (i = 0; i < n; i++)
-		buf[i] = c[i] == '"' ? '\'' :
-		    (unsigned char)c[i] < 0x20 || c[i] == 0x7f ? ' ' : c[i];
-	buf[n] = '\0';
-	return buf;
-}
-
 struct nftnl_table *
 build_table(void)
 {
@@ -160,7 +138,6 @@ build_set(const struct rs_set *s, uint32_t set_id)
 {
 	struct nftnl_set *ns = nonnull(nftnl_set_alloc(), __func__);
 	struct nftnl_udata_buf *ud;
-	char comment[NFTNL_UDATA_COMMENT_MAXLEN + 1];
 	struct nftnl_udata *nest;
 	uint32_t order;
 
@@ -196,7 +173,7 @@ build_set(const struct rs_set *s, uint32_t set_id)
 	}
 	if (s->comment != NULL)
 		nftnl_udata_put_strz(ud, NFTNL_UDATA_SET_COMMENT,
-		    comment_clean(s->comment, comment));
+		    s->comment);
 	nftnl_set_set_data(ns, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud),
 	    nftnl_udata_buf_len(ud));
 	nftnl_udata_buf_free(ud);
@@ -511,7 +488,6 @@ struct nftnl_obj *
 build_counter(const struct rs_counter *c)
 {
 	struct nftnl_obj *o = nonnull(nftnl_obj_alloc(), __func__);
-	char comment[NFTNL_UDATA_COMMENT_MAXLEN + 1];
 	struct nftnl_udata_buf *ud;
 
 	nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, NFPROTO_INET);
@@ -524,7 +500,7 @@ build_counter(const struct rs_counter *c)
 		ud = nonnull(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN),
 		    __func__);
 		nftnl_udata_put_strz(ud, NFTNL_UDATA_OBJ_COMMENT,
-		    comment_clean(c->comment, comment));
+		    c->comment);
 		nftnl_obj_set_data(o, NFTNL_OBJ_USERDATA,
 		    nftnl_udata_buf_data(ud), nftnl_udata_buf_len(ud));
 		nftnl_udata_buf_free(ud);
@@ -882,7 +858,6 @@ build_rule(const struct ruleset *rs, const struct rs_chain *c, size_t idx,
     char *err, size_t errlen)
 {
 	const struct rs_rule *r = &c->rules[idx];
-	char comment[NFTNL_UDATA_COMMENT_MAXLEN + 1];
 	struct build_ctx bc;
 	struct nftnl_udata_buf *ud;
 	struct nftnl_expr *e;
@@ -923,7 +898,7 @@ build_rule(const struct ruleset *rs, const struct rs_chain *c, size_t idx,
 		ud = nonnull(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN),
 		    __func__);
 		nftnl_udata_put_strz(ud, NFTNL_UDATA_RULE_COMMENT,
-		    comment_clean(r->comment, comment));
+		    r->comment);
 		nftnl_rule_set_data(bc.bc_rule, NFTNL_RULE_USERDATA,
 		    nftnl_udata_buf_data(ud), nftnl_udata_buf_len(ud));
 		nftnl_udata_buf_free(ud);

@@ -13,29 +13,12 @@
 #include "ruleset.h"
 
 #define TEXT_PER_LINE	8	/* set elements per line */
-#define COMMENT_MAX	128	/* nft refuses longer comments */
 
-/*
- * Comments as build.c stores them: no double quote (nft strings cannot
- * hold one), no control characters, at most 128 bytes, cut on a UTF-8
- * character boundary.
- */
+/* Comments are already clean (rs_rule_comment and friends). */
 static void
 text_comment(FILE *f, const char *pre, const char *c)
 {
-	char buf[COMMENT_MAX + 1];
-	size_t n = strlen(c), i;
-
-	if (n > COMMENT_MAX) {
-		n = COMMENT_MAX;
-		while (n > 0 && ((unsigned char)c[n] & 0xc0) == 0x80)
-			n--;
-	}
-	for (i = 0; i < n; i++)
-		buf[i] = c[i] == '"' ? '\'' :
-		    (unsigned char)c[i] < 0x20 || c[i] == 0x7f ? ' ' : c[i];
-	buf[n] = '\0';
-	fprintf(f, "%scomment \"%s\"", pre, buf);
+	fprintf(f, "%scomment \"%s\"", pre, c);
 }
 
 static unsigned

@@ -42,6 +42,26 @@ ruleset_free(struct ruleset *rs)
 	free(rs);
 }
 
+/* A comment as nft can store and print it (see RS_COMMENT_MAX). */
+static char *
+comment_dup(const char *c)
+{
+	size_t n = strlen(c), i;
+	char *buf;
+
+	if (n > RS_COMMENT_MAX) {
+		n = RS_COMMENT_MAX;
+		while (n > 0 && ((unsigned char)c[n] & 0xc0) == 0x80)
+			n--;
+	}
+	buf = xmalloc(n + 1);
+	for (i = 0; i < n; i++)
+		buf[i] = c[i] == '"' ? '\'' :
+		    (unsigned char)c[i] < 0x20 || c[i] == 0x7f ? ' ' : c[i];
+	buf[n] = '\0';
+	return buf;
+}
+
 static void
 copy_name(char *dst, const char *src, size_t len)
 {
@@ -60,7 +80,7 @@ rs_add_set(struct ruleset *rs, const char *name, enum rs_set_type type,
 	copy_name(s->name, name, sizeof(s->name));
 	s->type = type;
 	s->interval = type == RS_SET_IPV4 || type == RS_SET_IPV6;
-	s->comment = comment ? xstrdup(comment) : NULL;
+	s->comment = comment ? comment_dup(comment) : NULL;
 	return s;
 }
 
@@ -170,7 +190,7 @@ rs_add_counter(struct ruleset *rs, const char *name, const char *comment)
 	c = &rs->counters[rs->n_counters++];
 	memset(c, 0, sizeof(*c));
 	copy_name(c->name, name, sizeof(c->name));
-	c->comment = comment ? xstrdup(comment) : NULL;
+	c->comment = comment ? comment_dup(comment) : NULL;
 	return c;
 }
 
@@ -229,11 +249,15 @@ void
 rs_rule_comment(struct rs_rule *r, const char *fmt, ...)
 {
 	va_list ap;
+	char *raw;
 
 	free(r->comment);
+	r->comment = NULL;
 	va_start(ap, fmt);
-	if (vasprintf(&r->comment, fmt, ap) < 0)
-		r->comment = NULL;
+	if (vasprintf(&raw, fmt, ap) >= 0) {
+		r->comment = comment_dup(raw);
+		free(raw);
+	}
 	va_end(ap);
 }
 

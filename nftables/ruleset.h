@@ -15,6 +15,10 @@
 #define RS_TABLE_NAME	"sanso"		/* always family inet */
 #define RS_NAME_MAX	64		/* set, chain and counter names */
 #define RS_IFNAME_MAX	16		/* IFNAMSIZ, including NUL */
+/* Comments are stored cleaned so the netlink and text paths agree: no
+ * double quote, no control characters, at most this many bytes (nft's
+ * limit), cut on a UTF-8 character boundary. */
+#define RS_COMMENT_MAX	128
 
 enum rs_set_type {
 	RS_SET_IFNAME,		/* type ifname */
