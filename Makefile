@@ -19,7 +19,7 @@ SAN		?=
 CC		?= cc
 PKG_CONFIG	?= pkg-config
 
-PKGS		:= libnftnl libmnl libevent jansson yaml-0.1 libsystemd libcrypto
+PKGS		:= libnftnl libmnl libevent jansson yaml-0.1 libsystemd libcrypto sqlite3
 CTL_PKGS	:= jansson libcurl
 WARN		:= -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
 		   -Wcast-qual -Wformat=2 -Wno-format-nonliteral -Werror
@@ -40,7 +40,8 @@ CHECK_LIBS	= $(shell $(PKG_CONFIG) --libs check)
 # Pure logic, no netlink and no event loop: policy, validation, compiler.
 CORE_SRCS	:= $(wildcard daemon/log.c daemon/xmalloc.c daemon/diag.c \
 		   daemon/policy.c daemon/policy-*.c daemon/compile.c \
-		   daemon/matrix.c daemon/json-policy.c \
+		   daemon/matrix.c daemon/json-policy.c daemon/store.c daemon/events.c \
+		   daemon/isolation-target.c \
 		   nftables/ruleset.c nftables/ruleset-text.c)
 # Everything that speaks netlink (DESIGN.md §3: nothing else does).
 NFT_SRCS	:= $(filter-out nftables/ruleset.c nftables/ruleset-text.c, \
@@ -152,6 +153,7 @@ install: all
 	install -d $(DESTDIR)$(sbindir) $(DESTDIR)$(bindir) \
 	    $(DESTDIR)$(sysconfdir)/sanso $(DESTDIR)$(datadir)/sanso/web \
 	    $(DESTDIR)$(unitdir) $(DESTDIR)$(datadir)/doc/sanso
+	install -d -m 0700 $(DESTDIR)$(localstatedir)/lib/sanso
 	install -m 0755 $(B)/sansod $(DESTDIR)$(sbindir)/sansod
 	install -m 0755 $(B)/sansoctl $(DESTDIR)$(bindir)/sansoctl
 	install -m 0644 docs/policy-alpha.yaml \

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The /api/v1 route table and its JSON handlers for the policy service. */
+/* The /api/v1 route table and its JSON handlers for the policy and
+ * isolation services. */
 #include <sys/socket.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include "log.h"
 #include "matrix.h"
 #include "policy-diff.h"
+#include "svc-isolation.h"
 #include "svc-policy.h"
 #include "xmalloc.h"
 
@@ -63,6 +66,23 @@ api_fail(json_t **resp, int status, const char *code, const char *field,
 	*resp = api_error(code, field, "%s", msg);
 	free(msg);
 	return status;
+}
+
+/*
+ * Who asks: the unix user name of the peer, "uid N" when it has none.
+ * (With web sessions this becomes the logged-in user.)
+ */
+static void
+api_actor(const struct api_request *req, char *buf, size_t len)
+{
+	struct passwd	 pw, *res = NULL;
+	char		 pwbuf[1024];
+
+	if (getpwuid_r(req->ar_uid, &pw, pwbuf, sizeof(pwbuf), &res) == 0 &&
+	    res != NULL && res->pw_name != NULL)
+		snprintf(buf, len, "%s", res->pw_name);
+	else
+		snprintf(buf, len, "uid %lu", (unsigned long)req->ar_uid);
 }
 
 /* RFC 3339 in local time with its offset: "2025-04-01T09:30:00+09:00". */
@@ -214,10 +234,11 @@ api_status(const struct api_request *req, json_t **resp)
 		    "rules", (json_int_t)run->pa_rules,
 		    "elements", (json_int_t)run->pa_elements,
 		    "apply_ms", run->pa_apply_ms);
-	*resp = json_pack("{s:s, s:o, s:o, s:{s:b, s:b, s:s, s:o}}",
+	*resp = json_pack("{s:s, s:o, s:o, s:I, s:{s:b, s:b, s:s, s:o}}",
 	    "version", SANSO_VERSION,
 	    "policy", pol,
 	    "confirm", api_confirm_json(),
+	    "isolations", (json_int_t)svc_isolation_count(),
 	    "kernel",
 	    "present", kd.kd_present,
 	    "match", kd.kd_match,
@@ -306,6 +327,7 @@ api_policy_apply(const struct api_request *req, json_t **resp)
 	struct svc_result	 res;
 	json_t			*v;
 	json_int_t		 secs = 0;
+	char			 actor[64];
 	int			 st;
 
 	v = json_object_get(req->ar_body, "confirm_seconds");
@@ -322,7 +344,8 @@ api_policy_apply(const struct api_request *req, json_t **resp)
 	}
 	if ((st = api_candidate(req, &pc, resp)) != 0)
 		return st;
-	svc_policy_apply(&pc, (unsigned)secs, &res);
+	api_actor(req, actor, sizeof(actor));
+	svc_policy_apply(&pc, (unsigned)secs, actor, &res);
 	if ((st = api_svc_error(&res, resp)) == 200)
 		*resp = json_pack("{s:b, s:s, s:f, s:o}", "applied", 1,
 		    "message", res.sr_message, "apply_ms", res.sr_apply_ms,
@@ -350,10 +373,11 @@ static int
 api_policy_confirm(const struct api_request *req, json_t **resp)
 {
 	struct svc_result	res;
+	char			actor[64];
 	int			st;
 
-	(void)req;
-	svc_policy_confirm(&res);
+	api_actor(req, actor, sizeof(actor));
+	svc_policy_confirm(actor, &res);
 	if ((st = api_svc_error(&res, resp)) == 200)
 		*resp = json_pack("{s:b, s:s, s:o}", "confirmed", 1,
 		    "message", res.sr_message, "policy", api_running_brief());
@@ -364,10 +388,11 @@ static int
 api_policy_rollback(const struct api_request *req, json_t **resp)
 {
 	struct svc_result	res;
+	char			actor[64];
 	int			st;
 
-	(void)req;
-	svc_policy_rollback(&res);
+	api_actor(req, actor, sizeof(actor));
+	svc_policy_rollback(actor, &res);
 	if ((st = api_svc_error(&res, resp)) == 200)
 		*resp = json_pack("{s:b, s:s, s:f, s:o}", "rolled_back", 1,
 		    "message", res.sr_message, "apply_ms", res.sr_apply_ms,
@@ -599,6 +624,279 @@ api_policy_query(const struct api_request *req, json_t **resp)
 	return 200;
 }
 
+/* --- isolation --------------------------------------------------------- */
+
+/* RFC 3339 with milliseconds dropped, from unix ms; null for 0. */
+static json_t *
+api_time_ms(int64_t ms)
+{
+	return ms == 0 ? json_null() : api_time((time_t)(ms / 1000));
+}
+
+static json_t *
+api_isolation_json(const struct isolation *is, int64_t now_ms)
+{
+	json_t	*keep = json_array(), *o;
+	size_t	 i;
+
+	for (i = 0; i < is->is_n_keep; i++)
+		json_array_append_new(keep, json_string(is->is_keep[i]));
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:o, s:o, s:o, s:o}",
+	    "target", is->is_target,
+	    "kind", is->is_kind,
+	    "actor", is->is_actor,
+	    "reason", is->is_reason,
+	    "ticket", is->is_ticket,
+	    "created_at", api_time_ms(is->is_created_ms),
+	    "expires_at", api_time_ms(is->is_expires_ms),
+	    "seconds_left", is->is_expires_ms == 0 ? json_null() :
+	    json_integer(is->is_expires_ms > now_ms ?
+	    (is->is_expires_ms - now_ms + 999) / 1000 : 0),
+	    "keep", keep);
+	if (o == NULL)
+		o = json_pack("{s:s, s:s}", "target", is->is_target, "kind",
+		    is->is_kind);
+	return o;
+}
+
+static int64_t
+api_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+api_isolation_error(const struct svc_isolation_result *res, json_t **resp)
+{
+	switch (res->ir_status) {
+	case SVC_ISO_OK:
+		return 200;
+	case SVC_ISO_INVALID:
+		return api_fail(resp, 400, "invalid_field",
+		    res->ir_field[0] ? res->ir_field : NULL, "%s",
+		    res->ir_message);
+	case SVC_ISO_NOT_ISOLATED:
+		return api_fail(resp, 404, "not_isolated", "target", "%s",
+		    res->ir_message);
+	case SVC_ISO_KERNEL:
+		return api_fail(resp, 500, "kernel_error", NULL, "%s",
+		    res->ir_message);
+	case SVC_ISO_STORE:
+		return api_fail(resp, 500, "store_error", NULL, "%s",
+		    res->ir_message);
+	}
+	return api_fail(resp, 500, "internal", NULL, "%s", res->ir_message);
+}
+
+/* "ttl": seconds (integer) or a duration string; absent or null: none. */
+static int
+api_field_ttl(const struct api_request *req, int64_t *ttl, json_t **resp)
+{
+	json_t		*v = json_object_get(req->ar_body, "ttl");
+	char		 err[256];
+	json_int_t	 n;
+
+	*ttl = 0;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (json_is_integer(v)) {
+		n = json_integer_value(v);
+		if (n < 1 || n > ISOLATION_TARGET_TTL_MAX)
+			return api_fail(resp, 400, "invalid_field", "ttl",
+			    "ttl: %lld seconds is out of range (1 s to a year; "
+			    "leave it out to isolate until released)",
+			    (long long)n);
+		*ttl = n;
+		return 0;
+	}
+	if (!json_is_string(v))
+		return api_fail(resp, 400, "invalid_field", "ttl",
+		    "ttl: must be seconds or a duration like 30s, 5m, 2h, 2d");
+	if (!isolation_target_parse_ttl(json_string_value(v), ttl, err,
+	    sizeof(err)))
+		return api_fail(resp, 400, "invalid_field", "ttl", "ttl: %s",
+		    err);
+	return 0;
+}
+
+/* reason (required), ticket, ttl and the actor into @ir. */
+static int
+api_isolation_common(const struct api_request *req,
+    struct svc_isolation_req *ir, char *actor, size_t actorlen, json_t **resp)
+{
+	json_t	*v;
+	int	 st;
+
+	v = json_object_get(req->ar_body, "reason");
+	if (v == NULL || json_is_null(v) || (json_is_string(v) &&
+	    json_string_length(v) == 0))
+		return api_fail(resp, 400, "missing_field", "reason",
+		    "reason: required (say why, for the record)");
+	if ((st = api_field_string(req, "reason", true, &ir->ir_reason, NULL,
+	    resp)) != 0)
+		return st;
+	if ((st = api_field_string(req, "ticket", false, &ir->ir_ticket, NULL,
+	    resp)) != 0)
+		return st;
+	if ((st = api_field_ttl(req, &ir->ir_ttl, resp)) != 0)
+		return st;
+	api_actor(req, actor, actorlen);
+	ir->ir_actor = actor;
+	return 0;
+}
+
+/* An array of strings (targets, keep) into *out (caller frees). */
+static int
+api_field_strings(const struct api_request *req, const char *key,
+    bool required, const char ***out, size_t *n, json_t **resp)
+{
+	json_t	*v = json_object_get(req->ar_body, key), *e;
+	size_t	 i;
+
+	*out = NULL;
+	*n = 0;
+	if (v == NULL || json_is_null(v)) {
+		if (!required)
+			return 0;
+		return api_fail(resp, 400, "missing_field", key,
+		    "%s: required", key);
+	}
+	if (!json_is_array(v))
+		return api_fail(resp, 400, "invalid_field", key,
+		    "%s: must be an array of strings", key);
+	*out = xcalloc(json_array_size(v) + 1, sizeof(**out));
+	json_array_foreach(v, i, e) {
+		if (!json_is_string(e)) {
+			free(*out);
+			*out = NULL;
+			return api_fail(resp, 400, "invalid_field", key,
+			    "%s[%zu]: must be a string", key, i);
+		}
+		(*out)[i] = json_string_value(e);
+	}
+	*n = json_array_size(v);
+	return 0;
+}
+
+static int
+api_isolate(const struct api_request *req, json_t **resp)
+{
+	struct svc_isolation_req	 ir;
+	struct svc_isolation_result	 res;
+	const char			**keep = NULL;
+	char				 actor[64];
+	int				 st;
+
+	memset(&ir, 0, sizeof(ir));
+	if ((st = api_field_string(req, "target", true, &ir.ir_target, NULL,
+	    resp)) != 0)
+		return st;
+	if ((st = api_isolation_common(req, &ir, actor, sizeof(actor),
+	    resp)) != 0)
+		return st;
+	if ((st = api_field_strings(req, "keep", false, &keep, &ir.ir_n_keep,
+	    resp)) != 0)
+		return st;
+	ir.ir_keep = keep;
+	svc_isolation_isolate(&ir, &res);
+	free(keep);
+	if ((st = api_isolation_error(&res, resp)) != 200)
+		return st;
+	*resp = json_pack("{s:o, s:b, s:i, s:s}",
+	    "isolation", api_isolation_json(res.ir_row, api_now_ms()),
+	    "already", res.ir_already,
+	    "conntrack_deleted", res.ir_conntrack_deleted,
+	    "message", res.ir_message);
+	return res.ir_already ? 200 : 201;
+}
+
+static int
+api_isolate_bulk(const struct api_request *req, json_t **resp)
+{
+	struct svc_isolation_req	 ir;
+	struct svc_isolation_result	 res;
+	const char			**targets = NULL;
+	char				 actor[64];
+	int				 st;
+
+	memset(&ir, 0, sizeof(ir));
+	if ((st = api_field_strings(req, "targets", true, &targets,
+	    &ir.ir_n_targets, resp)) != 0)
+		return st;
+	if (json_object_get(req->ar_body, "keep") != NULL) {
+		free(targets);
+		return api_fail(resp, 400, "invalid_field", "keep",
+		    "keep: not taken by the bulk route; isolate targets with "
+		    "kept hosts one by one");
+	}
+	if ((st = api_isolation_common(req, &ir, actor, sizeof(actor),
+	    resp)) != 0) {
+		free(targets);
+		return st;
+	}
+	ir.ir_targets = targets;
+	svc_isolation_bulk(&ir, &res);
+	free(targets);
+	if ((st = api_isolation_error(&res, resp)) != 200)
+		return st;
+	*resp = json_pack("{s:I, s:I, s:i, s:s}",
+	    "isolated", (json_int_t)res.ir_isolated,
+	    "already", (json_int_t)res.ir_n_already,
+	    "conntrack_deleted", res.ir_conntrack_deleted,
+	    "message", res.ir_message);
+	return 200;
+}
+
+static int
+api_release(const struct api_request *req, json_t **resp)
+{
+	struct svc_isolation_result	 res;
+	const char			*target, *reason;
+	char				 actor[64];
+	json_t				*v;
+	int				 st;
+
+	if ((st = api_field_string(req, "target", true, &target, NULL,
+	    resp)) != 0)
+		return st;
+	v = json_object_get(req->ar_body, "reason");
+	if (v == NULL || json_is_null(v) || (json_is_string(v) &&
+	    json_string_length(v) == 0))
+		return api_fail(resp, 400, "missing_field", "reason",
+		    "reason: required (say why, for the record)");
+	if ((st = api_field_string(req, "reason", true, &reason, NULL,
+	    resp)) != 0)
+		return st;
+	api_actor(req, actor, sizeof(actor));
+	svc_isolation_release(target, reason, actor, &res);
+	if ((st = api_isolation_error(&res, resp)) != 200)
+		return st;
+	*resp = json_pack("{s:b, s:s, s:s}", "released", 1, "target", target,
+	    "message", res.ir_message);
+	return 200;
+}
+
+static int
+api_isolations(const struct api_request *req, json_t **resp)
+{
+	const struct isolation	**v;
+	json_t			 *a = json_array();
+	int64_t			  now = api_now_ms();
+	size_t			  n, i;
+
+	(void)req;
+	v = svc_isolation_list(&n);
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, api_isolation_json(v[i], now));
+	free(v);
+	*resp = json_pack("{s:I, s:o}", "count", (json_int_t)n,
+	    "isolations", a);
+	return 200;
+}
+
 const struct api_route api_routes[] = {
 	{ "GET", "/api/v1/status", api_status, "status.read", 0,
 	  "Daemon, running policy, confirm window and kernel drift" },
@@ -620,6 +918,15 @@ const struct api_route api_routes[] = {
 	  "Zone x zone reachability of the running policy" },
 	{ "POST", "/api/v1/policy/query", api_policy_query, "policy.read", 1,
 	  "May these flows open a connection under the running policy?" },
+	{ "GET", "/api/v1/isolations", api_isolations, "isolation.read", 0,
+	  "The isolations in force, with who, why and time left" },
+	{ "POST", "/api/v1/isolations", api_isolate, "isolation.write", 1,
+	  "Isolate an address, a prefix or a MAC (CSIRT)" },
+	{ "POST", "/api/v1/isolations/bulk", api_isolate_bulk,
+	  "isolation.write", 1,
+	  "Isolate many targets in one transaction and one kernel batch" },
+	{ "POST", "/api/v1/isolations/release", api_release,
+	  "isolation.write", 1, "End an isolation" },
 };
 const size_t api_n_routes = sizeof(api_routes) / sizeof(api_routes[0]);
 

@@ -331,6 +331,21 @@ compile_conduit(struct ruleset *rs, struct rs_chain *ch,
 	}
 }
 
+/*
+ * An explicit last drop besides the chain policy.  The kernel gives a new
+ * base chain its drop policy only when it commits that chain, after the old
+ * table's chains are unhooked and the new rules are live: without this rule
+ * a packet in that window falls through to accept.
+ */
+static void
+compile_final_drop(struct rs_chain *ch)
+{
+	struct rs_rule *r = rs_add_rule(ch);
+
+	r->verdict = RS_V_DROP;
+	rs_rule_comment(r, "default drop");
+}
+
 static void
 compile_forward(struct ruleset *rs, const struct policy *p,
     const bool have_pin[2])
@@ -392,6 +407,8 @@ compile_forward(struct ruleset *rs, const struct policy *p,
 
 	for (i = 0; i < p->p_n_conduits; i++)
 		compile_conduit(rs, ch, &p->p_conduits[i]);
+
+	compile_final_drop(ch);
 }
 
 /*
@@ -452,6 +469,12 @@ compile_input(struct ruleset *rs, const struct policy *p)
 	snprintf(rs_rule_match(r, RS_M_IIFNAME)->ifname, RS_IFNAME_MAX, "lo");
 	r->verdict = RS_V_ACCEPT;
 
+	/* An isolated endpoint must not reach the gateway either (its DNS,
+	 * its portal, ssh), also on connections it already has. */
+	r = rs_add_rule(ch);
+	r->verdict = RS_V_JUMP;
+	snprintf(r->target, sizeof(r->target), "%s", CHAIN_ISOLATION);
+
 	r = rs_add_rule(ch);
 	compile_match_ct(r, RS_CT_INVALID);
 	r->verdict = RS_V_DROP;
@@ -472,6 +495,8 @@ compile_input(struct ruleset *rs, const struct policy *p)
 
 	for (i = 0; i < p->p_n_zones; i++)
 		compile_gateway(ch, p, &p->p_zones[i]);
+
+	compile_final_drop(ch);
 }
 
 struct ruleset *
@@ -496,4 +521,325 @@ compile_policy(const struct policy *p)
 
 	rs_normalize(rs);
 	return rs;
+}
+
+/* --- CSIRT isolation ------------------------------------------------- */
+
+/* 0 means "never expires", so it outlives everything. */
+static int64_t
+compile_expiry_max(int64_t a, int64_t b)
+{
+	if (a == 0 || b == 0)
+		return 0;
+	return a > b ? a : b;
+}
+
+static bool
+compile_set_is_pair(const struct rs_set *s)
+{
+	return s->type == RS_SET_IPV4_IPV4 || s->type == RS_SET_IPV6_IPV6;
+}
+
+int
+compile_elem_cmp(const struct rs_set *s, const struct rs_elem *a,
+    const struct rs_elem *b)
+{
+	int c;
+
+	/* Pairs group by kept host first, so that the isolated prefixes
+	 * kept to one host sit together and nest in order. */
+	if (compile_set_is_pair(s)) {
+		if ((c = memcmp(a->addr2, b->addr2, sizeof(a->addr2))) != 0)
+			return c;
+		if (a->plen2 != b->plen2)
+			return a->plen2 < b->plen2 ? -1 : 1;
+	}
+	if ((c = memcmp(a->mac, b->mac, sizeof(a->mac))) != 0)
+		return c;
+	if ((c = memcmp(a->addr, b->addr, sizeof(a->addr))) != 0)
+		return c;
+	if (a->plen != b->plen)		/* the wider prefix first */
+		return a->plen < b->plen ? -1 : 1;
+	if (!compile_set_is_pair(s)) {
+		if ((c = memcmp(a->addr2, b->addr2, sizeof(a->addr2))) != 0)
+			return c;
+		if (a->plen2 != b->plen2)
+			return a->plen2 < b->plen2 ? -1 : 1;
+	}
+	return strcmp(a->ifname, b->ifname);
+}
+
+static const struct rs_set *compile_sort_set;	/* qsort has no context */
+
+static int
+compile_elem_qsort(const void *a, const void *b)
+{
+	return compile_elem_cmp(compile_sort_set, a, b);
+}
+
+/* @a (a prefix in addr/plen; for pairs with the same second address)
+ * covers @b. */
+static bool
+compile_elem_covers(const struct rs_set *s, const struct rs_elem *a,
+    const struct rs_elem *b)
+{
+	unsigned full = a->plen / 8, rest = a->plen % 8;
+	uint8_t mask;
+
+	if (!s->interval || b->plen < a->plen)
+		return false;
+	if (compile_set_is_pair(s) && (a->plen2 != b->plen2 ||
+	    memcmp(a->addr2, b->addr2, sizeof(a->addr2)) != 0))
+		return false;
+	if (memcmp(a->addr, b->addr, full) != 0)
+		return false;
+	if (rest == 0)
+		return true;
+	mask = (uint8_t)(0xff << (8 - rest));
+	return (a->addr[full] & mask) == (b->addr[full] & mask);
+}
+
+/* Sort, merge equal keys and nested prefixes, keeping the longest expiry. */
+static void
+compile_isolation_normalize(struct rs_set *s)
+{
+	size_t i, out;
+
+	if (s->n_elems < 2)
+		return;
+	compile_sort_set = s;
+	qsort(s->elems, s->n_elems, sizeof(*s->elems), compile_elem_qsort);
+	compile_sort_set = NULL;
+	out = 1;
+	for (i = 1; i < s->n_elems; i++) {
+		struct rs_elem *last = &s->elems[out - 1], *e = &s->elems[i];
+
+		if (compile_elem_cmp(s, last, e) == 0 ||
+		    compile_elem_covers(s, last, e)) {
+			last->expires_ms = compile_expiry_max(last->expires_ms,
+			    e->expires_ms);
+			continue;
+		}
+		s->elems[out++] = *e;
+	}
+	s->n_elems = out;
+}
+
+static struct rs_set *
+compile_iso_set(struct ruleset *rs, const char *name, enum rs_set_type type,
+    bool interval, const char *comment)
+{
+	struct rs_set *s = rs_add_set(rs, name, type, comment);
+
+	s->interval = interval;
+	s->timeout = true;
+	return s;
+}
+
+static void
+compile_iso_addr(uint8_t dst[16], uint8_t *plen, const struct prefix *p)
+{
+	memcpy(dst, p->addr, p->family == AF_INET ? 4 : 16);
+	*plen = p->plen;
+}
+
+void
+compile_isolation_sets(struct ruleset *rs, const struct compile_isolation *v,
+    size_t n)
+{
+	struct rs_set	*iso[2], *host[2], *keep[2], *keephost[2], *keepmac[2];
+	struct rs_set	*peer[2], *mac, *learn, *s;
+	struct rs_elem	*e;
+	size_t		 i, j, f, first;
+
+	/* All sets first: adding one may move the others in memory. */
+	first = rs->n_sets;
+	compile_iso_set(rs, SET_ISO4, RS_SET_IPV4, true,
+	    "CSIRT isolation, IPv4");
+	compile_iso_set(rs, SET_ISO6, RS_SET_IPV6, true,
+	    "CSIRT isolation, IPv6");
+	compile_iso_set(rs, SET_ISOHOST4, RS_SET_IPV4, false,
+	    "CSIRT isolation, IPv4 addresses");
+	compile_iso_set(rs, SET_ISOHOST6, RS_SET_IPV6, false,
+	    "CSIRT isolation, IPv6 addresses");
+	compile_iso_set(rs, SET_ISOMAC, RS_SET_ETHER, false,
+	    "CSIRT isolation, MAC");
+	for (f = 0; f < 2; f++) {
+		learn = compile_iso_set(rs, f == 0 ? SET_ISOLEARN4 :
+		    SET_ISOLEARN6, f == 0 ? RS_SET_IPV4 : RS_SET_IPV6, false,
+		    "addresses isolated MACs send from");
+		learn->dynamic = true;
+		learn->gc_timeout_ms = COMPILE_ISOLEARN_MS;
+	}
+	compile_iso_set(rs, SET_ISOKEEP4, RS_SET_IPV4_IPV4, true,
+	    "isolated prefix . kept host");
+	compile_iso_set(rs, SET_ISOKEEP6, RS_SET_IPV6_IPV6, true,
+	    "isolated prefix . kept host");
+	compile_iso_set(rs, SET_ISOKEEPHOST4, RS_SET_IPV4_IPV4, false,
+	    "isolated address . kept host");
+	compile_iso_set(rs, SET_ISOKEEPHOST6, RS_SET_IPV6_IPV6, false,
+	    "isolated address . kept host");
+	compile_iso_set(rs, SET_ISOKEEPMAC4, RS_SET_ETHER_IPV4, false,
+	    "isolated MAC . kept host");
+	compile_iso_set(rs, SET_ISOKEEPMAC6, RS_SET_ETHER_IPV6, false,
+	    "isolated MAC . kept host");
+	compile_iso_set(rs, SET_ISOMACPEER4, RS_SET_IPV4, true,
+	    "hosts kept by a MAC isolation");
+	compile_iso_set(rs, SET_ISOMACPEER6, RS_SET_IPV6, true,
+	    "hosts kept by a MAC isolation");
+	iso[0] = rs_find_set(rs, SET_ISO4);
+	iso[1] = rs_find_set(rs, SET_ISO6);
+	host[0] = rs_find_set(rs, SET_ISOHOST4);
+	host[1] = rs_find_set(rs, SET_ISOHOST6);
+	keephost[0] = rs_find_set(rs, SET_ISOKEEPHOST4);
+	keephost[1] = rs_find_set(rs, SET_ISOKEEPHOST6);
+	mac = rs_find_set(rs, SET_ISOMAC);
+	keep[0] = rs_find_set(rs, SET_ISOKEEP4);
+	keep[1] = rs_find_set(rs, SET_ISOKEEP6);
+	keepmac[0] = rs_find_set(rs, SET_ISOKEEPMAC4);
+	keepmac[1] = rs_find_set(rs, SET_ISOKEEPMAC6);
+	peer[0] = rs_find_set(rs, SET_ISOMACPEER4);
+	peer[1] = rs_find_set(rs, SET_ISOMACPEER6);
+
+	for (i = 0; i < n; i++) {
+		const struct isolation_target *t = v[i].ci_target;
+
+		if (t->it_kind == ISOLATION_MAC) {
+			e = rs_set_add(mac);
+			memcpy(e->mac, t->it_mac, 6);
+			e->expires_ms = v[i].ci_expires_ms;
+		} else {
+			f = t->it_prefix.family == AF_INET ? 0 : 1;
+			s = t->it_kind == ISOLATION_IP ? host[f] : iso[f];
+			e = rs_set_add(s);
+			compile_iso_addr(e->addr, &e->plen, &t->it_prefix);
+			e->expires_ms = v[i].ci_expires_ms;
+		}
+		for (j = 0; j < v[i].ci_n_keep; j++) {
+			const struct prefix *k = &v[i].ci_keep[j].it_prefix;
+
+			f = k->family == AF_INET ? 0 : 1;
+			if (t->it_kind == ISOLATION_MAC) {
+				e = rs_set_add(keepmac[f]);
+				memcpy(e->mac, t->it_mac, 6);
+				compile_iso_addr(e->addr, &e->plen, k);
+				e->expires_ms = v[i].ci_expires_ms;
+				e = rs_set_add(peer[f]);
+				compile_iso_addr(e->addr, &e->plen, k);
+				e->expires_ms = v[i].ci_expires_ms;
+				continue;
+			}
+			if (k->family != t->it_prefix.family)
+				continue;	/* refused by the service */
+			s = t->it_kind == ISOLATION_IP ? keephost[f] : keep[f];
+			e = rs_set_add(s);
+			compile_iso_addr(e->addr, &e->plen, &t->it_prefix);
+			compile_iso_addr(e->addr2, &e->plen2, k);
+			e->expires_ms = v[i].ci_expires_ms;
+		}
+	}
+	for (i = first; i < rs->n_sets; i++)
+		compile_isolation_normalize(&rs->sets[i]);
+}
+
+static struct rs_rule *
+compile_iso_rule(struct rs_chain *ch, enum rs_verdict verdict,
+    const char *comment)
+{
+	struct rs_rule *r = rs_add_rule(ch);
+
+	r->verdict = verdict;
+	if (verdict == RS_V_DROP)
+		snprintf(r->counter_obj, sizeof(r->counter_obj), "%s",
+		    COUNTER_ISOLATION);
+	rs_rule_comment(r, "%s", comment);
+	return r;
+}
+
+void
+compile_isolation_rules(struct ruleset *rs)
+{
+	struct rs_chain	*ch = rs_find_chain(rs, CHAIN_ISOLATION);
+	struct rs_rule	*r;
+	size_t		 f;
+	static const struct {
+		const char *iso, *host, *learn, *keep, *keephost, *keepmac;
+		const char *peer;
+	} fam[2] = {
+		{ SET_ISO4, SET_ISOHOST4, SET_ISOLEARN4, SET_ISOKEEP4,
+		  SET_ISOKEEPHOST4, SET_ISOKEEPMAC4, SET_ISOMACPEER4 },
+		{ SET_ISO6, SET_ISOHOST6, SET_ISOLEARN6, SET_ISOKEEP6,
+		  SET_ISOKEEPHOST6, SET_ISOKEEPMAC6, SET_ISOMACPEER6 },
+	};
+
+	if (ch == NULL)
+		return;
+	rs_add_counter(rs, COUNTER_ISOLATION, "CSIRT isolation drops");
+
+	/*
+	 * Kept flows (EDR, forensics) return to the caller rather than being
+	 * accepted: the policy still has to allow them, so an exception can
+	 * never open what the tier invariants forbid.
+	 */
+	for (f = 0; f < 2; f++) {
+		r = compile_iso_rule(ch, RS_V_RETURN,
+		    "isolation: isolated to kept host");
+		compile_match_set(r, RS_M_SADDR_DADDR_SET, false, fam[f].keep);
+		r = compile_iso_rule(ch, RS_V_RETURN,
+		    "isolation: kept host to isolated");
+		compile_match_set(r, RS_M_DADDR_SADDR_SET, false, fam[f].keep);
+		r = compile_iso_rule(ch, RS_V_RETURN,
+		    "isolation: isolated address to kept host");
+		compile_match_set(r, RS_M_SADDR_DADDR_SET, false,
+		    fam[f].keephost);
+		r = compile_iso_rule(ch, RS_V_RETURN,
+		    "isolation: kept host to isolated address");
+		compile_match_set(r, RS_M_DADDR_SADDR_SET, false,
+		    fam[f].keephost);
+		r = compile_iso_rule(ch, RS_V_RETURN,
+		    "isolation: isolated MAC to kept host");
+		compile_match_set(r, RS_M_ETHER_SADDR_DADDR_SET, false,
+		    fam[f].keepmac);
+		/* The way back to an isolated MAC goes to an address it was
+		 * seen with; the set does not say which MAC, so any host a
+		 * MAC isolation keeps may answer any of them. */
+		r = compile_iso_rule(ch, RS_V_RETURN,
+		    "isolation: kept host to isolated MAC");
+		compile_match_set(r, RS_M_SADDR_SET, false, fam[f].peer);
+		compile_match_set(r, RS_M_DADDR_SET, false, fam[f].learn);
+	}
+	for (f = 0; f < 2; f++) {
+		/* A MAC isolation holds when the endpoint changes its
+		 * address: whatever it sends from is learnt, and traffic to
+		 * that address is dropped too. */
+		r = compile_iso_rule(ch, RS_V_DROP, "isolation: MAC");
+		compile_match_nfproto(r, families[f]);
+		compile_match_set(r, RS_M_ETHER_SADDR_SET, false, SET_ISOMAC);
+		snprintf(r->update_set, sizeof(r->update_set), "%s",
+		    fam[f].learn);
+		r = compile_iso_rule(ch, RS_V_DROP, "isolation: from isolated");
+		compile_match_set(r, RS_M_SADDR_SET, false, fam[f].iso);
+		r = compile_iso_rule(ch, RS_V_DROP, "isolation: to isolated");
+		compile_match_set(r, RS_M_DADDR_SET, false, fam[f].iso);
+		r = compile_iso_rule(ch, RS_V_DROP,
+		    "isolation: from an isolated address");
+		compile_match_set(r, RS_M_SADDR_SET, false, fam[f].host);
+		r = compile_iso_rule(ch, RS_V_DROP,
+		    "isolation: to an isolated address");
+		compile_match_set(r, RS_M_DADDR_SET, false, fam[f].host);
+		r = compile_iso_rule(ch, RS_V_DROP,
+		    "isolation: from an isolated MAC's address");
+		compile_match_set(r, RS_M_SADDR_SET, false, fam[f].learn);
+		r = compile_iso_rule(ch, RS_V_DROP,
+		    "isolation: to an isolated MAC's address");
+		compile_match_set(r, RS_M_DADDR_SET, false, fam[f].learn);
+	}
+}
+
+void
+compile_isolations(struct ruleset *rs, const struct compile_isolation *v,
+    size_t n)
+{
+	compile_isolation_sets(rs, v, n);
+	compile_isolation_rules(rs);
 }

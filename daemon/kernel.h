@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The narrow interface to the part of sansod that holds CAP_NET_ADMIN
- * (DESIGN.md §3).  Services ask it for three things: apply a ruleset,
- * compare the kernel with what was applied, read the counters.  Today the
+ * (DESIGN.md §3).  Services ask it to apply a ruleset, change elements of
+ * the applied one's sets, compare the kernel with what was applied, read
+ * the counters, cut connections, look up neighbours and watch for foreign
+ * changes to the table.  Today the
  * calls run in-process; each is shaped as one request and one reply of
  * plain data so that it can move behind a socketpair to a privileged
  * process without changing its callers.  Request handlers never call
@@ -15,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct ruleset;
+#include "../nftables/ruleset.h"
 
 enum kernel_apply_flags {
 	/* Leave the table alone when it already equals @rs (at start: a
@@ -60,6 +62,14 @@ struct kernel_drift {
 
 /* Returns 0 (with @out filled) or -errno when the table cannot be read. */
 int	kernel_check_drift(struct kernel_drift *out);
+/*
+ * The same, but without reading the table back when the nf_tables
+ * generation is still one at which the table was verified (by a full
+ * check that matched, or a change of ours on top of one) and the monitor
+ * reported no foreign change since: @out then says "match" again and
+ * *read_back is false.  kernel.c explains why that is safe.
+ */
+int	kernel_check_drift_quick(struct kernel_drift *out, bool *read_back);
 
 struct kernel_counter {
 	char		kc_name[64];
@@ -69,6 +79,58 @@ struct kernel_counter {
 
 /* The named counters of the table; *out is freed by the caller. */
 int	kernel_read_counters(struct kernel_counter **out, size_t *n);
+
+/* --- incremental changes (isolation; later devices and quarantine) --- */
+
+enum kernel_elem_verb {
+	KERNEL_ELEM_ADD,	/* add, or refresh an existing element */
+	KERNEL_ELEM_DEL,	/* remove; a missing element is fine */
+};
+
+/**
+ * struct kernel_elem_change - one element of one set of the applied table
+ * @kec_set: set name, e.g. "iso4"
+ * @kec_elem: the element (expires_ms becomes its timeout on ADD)
+ */
+struct kernel_elem_change {
+	enum kernel_elem_verb	 kec_verb;
+	const char		*kec_set;
+	struct rs_elem		 kec_elem;
+};
+
+/*
+ * All of @v in ONE netlink batch, in order (a DEL before an ADD of the same
+ * key replaces it).  On success the applied ruleset (the drift reference)
+ * changes the same way, except for dynamic sets whose contents the kernel
+ * owns.  Returns 0, or -errno with @err saying what was refused; then
+ * nothing changed.
+ */
+int	kernel_update_elems(const struct kernel_elem_change *v, size_t n,
+	    char *err, size_t errlen);
+/* A set of the applied ruleset (read only), or NULL. */
+const struct rs_set *kernel_applied_set(const char *name);
+
+/* An address or prefix for conntrack and neighbour requests. */
+struct kernel_addr {
+	int	kad_family;		/* AF_INET or AF_INET6 */
+	uint8_t	kad_addr[16];
+	uint8_t	kad_plen;
+};
+
+/* Delete the conntrack entries from or to any of @v (this namespace).
+ * Returns how many, or -errno. */
+int	kernel_ct_flush(const struct kernel_addr *v, size_t n);
+/* The addresses the neighbour tables map to @mac; *out is freed by the
+ * caller.  Returns 0 or -errno. */
+int	kernel_neigh_addrs(const uint8_t mac[6], struct kernel_addr **out,
+	    size_t *n);
+
+/* Foreign changes to table inet sanso: a non-blocking fd to watch, and a
+ * drain that says whether anything not made by us happened (then, or when
+ * the drain fails, the next kernel_check_drift_quick() reads the table). */
+int	kernel_monitor_open(void);
+int	kernel_monitor_read(int fd, bool *foreign);
+void	kernel_monitor_close(int fd);
 
 /* Forget the applied ruleset (at exit; the kernel table stays). */
 void	kernel_free(void);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* libevent plumbing for sansod: the base, signal events and timers. */
+/* libevent plumbing for sansod: the base, signal events, timers, fds. */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +22,13 @@ struct proc_timer {
 	void		(*pt_cb)(void *);
 	void		*pt_arg;
 	bool		 pt_periodic;
+};
+
+struct proc_fd {
+	struct event	*pf_ev;
+	int		 pf_fd;
+	void		(*pf_cb)(int, void *);
+	void		*pf_arg;
 };
 
 static struct event_base	*proc_evbase;
@@ -170,4 +177,40 @@ proc_timer_free(struct proc_timer *pt)
 	if (pt->pt_ev != NULL)
 		event_free(pt->pt_ev);
 	free(pt);
+}
+
+static void
+proc_fd_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct proc_fd *pf = arg;
+
+	(void)fd;
+	(void)what;
+	pf->pf_cb(pf->pf_fd, pf->pf_arg);
+}
+
+struct proc_fd *
+proc_fd_new(int fd, void (*cb)(int, void *), void *arg)
+{
+	struct proc_fd *pf;
+
+	pf = xcalloc(1, sizeof(*pf));
+	pf->pf_fd = fd;
+	pf->pf_cb = cb;
+	pf->pf_arg = arg;
+	pf->pf_ev = event_new(proc_evbase, fd, EV_READ | EV_PERSIST,
+	    proc_fd_cb, pf);
+	if (pf->pf_ev == NULL || event_add(pf->pf_ev, NULL) == -1)
+		fatalx("%s: cannot watch fd %d", __func__, fd);
+	return pf;
+}
+
+void
+proc_fd_free(struct proc_fd *pf)
+{
+	if (pf == NULL)
+		return;
+	if (pf->pf_ev != NULL)
+		event_free(pf->pf_ev);
+	free(pf);
 }

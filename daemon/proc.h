@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The daemon's event loop plumbing (tmux proc.c): signals and timers.  Only
+ * The daemon's event loop plumbing (tmux proc.c): signals, timers and
+ * readable fds.  Only
  * proc.c touches struct event; the HTTP server gets the base from
  * proc_base() and nothing else does.
  */
@@ -11,6 +12,7 @@
 
 struct event_base;
 struct proc_timer;
+struct proc_fd;
 
 /* Create the event base; fatal when libevent cannot. */
 void		 proc_init(void);
@@ -34,5 +36,10 @@ void		 proc_timer_start(struct proc_timer *, unsigned long msec,
 void		 proc_timer_stop(struct proc_timer *);
 bool		 proc_timer_pending(const struct proc_timer *);
 void		 proc_timer_free(struct proc_timer *);
+
+/* Call @cb from the loop whenever @fd is readable (until freed).  The fd
+ * stays the caller's to close, after proc_fd_free(). */
+struct proc_fd	*proc_fd_new(int fd, void (*cb)(int fd, void *arg), void *arg);
+void		 proc_fd_free(struct proc_fd *);
 
 #endif

@@ -33,6 +33,9 @@ static const struct cmd_entry *ctl_commands[] = {
 	&cmd_policy_show_entry,
 	&cmd_policy_query_entry,
 	&cmd_matrix_entry,
+	&cmd_isolate_entry,
+	&cmd_release_entry,
+	&cmd_isolations_entry,
 };
 #define CTL_NCOMMANDS	(sizeof(ctl_commands) / sizeof(ctl_commands[0]))
 
@@ -60,8 +63,9 @@ ctl_usage_all(FILE *f)
 	    "%s)\n"
 	    "  --json          print the daemon's JSON answer as it is\n"
 	    "\nexit status: 0 ok, 1 refused (invalid policy, nothing to "
-	    "confirm, flow denied),\n"
-	    "  2 usage, 3 cannot reach sansod, 4 status found kernel drift\n",
+	    "confirm, flow denied,\n"
+	    "  not isolated), 2 usage, 3 cannot reach sansod, 4 status found "
+	    "kernel drift\n",
 	    CTL_SOCKET);
 }
 

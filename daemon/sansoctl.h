@@ -52,6 +52,9 @@ extern const struct cmd_entry cmd_policy_rollback_entry;
 extern const struct cmd_entry cmd_policy_show_entry;
 extern const struct cmd_entry cmd_policy_query_entry;
 extern const struct cmd_entry cmd_matrix_entry;
+extern const struct cmd_entry cmd_isolate_entry;
+extern const struct cmd_entry cmd_release_entry;
+extern const struct cmd_entry cmd_isolations_entry;
 
 /* ctl-http.c: one request.  Returns the HTTP status with *resp the parsed
  * JSON body (NULL if it was not JSON), or -1 after printing why the daemon

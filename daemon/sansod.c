@@ -13,10 +13,13 @@
 #include <systemd/sd-daemon.h>
 
 #include "control.h"
+#include "events.h"
 #include "kernel.h"
 #include "log.h"
 #include "proc.h"
 #include "state.h"
+#include "store.h"
+#include "svc-isolation.h"
 #include "svc-policy.h"
 #include "version.h"
 #include "xmalloc.h"
@@ -131,7 +134,8 @@ main(int argc, char *argv[])
 	};
 	const char	*config = SANSOD_CONFIG, *statedir = SANSOD_STATEDIR;
 	const char	*sock = SANSOD_SOCKET;
-	char		*cause = NULL, *abs_config;
+	struct store	*store = NULL;
+	char		*cause = NULL, *abs_config, *why;
 	bool		 foreground = false, test = false;
 	int		 ch, debug = 0, ret = 0;
 
@@ -176,9 +180,24 @@ main(int argc, char *argv[])
 	proc_init();
 	if (state_init(statedir, &cause) == -1)
 		goto fail;
+	/* Isolations live in the store: without it the kernel cannot be
+	 * rebuilt as it must be, so sansod does not start (and does not
+	 * touch the table the kernel keeps). */
+	if ((store = store_open(statedir, &why)) == NULL) {
+		xasprintf(&cause, "cannot open the store: %s", why);
+		free(why);
+		goto fail;
+	}
+	if (events_open(statedir, &why) == -1) {
+		xasprintf(&cause, "cannot open the event log: %s", why);
+		free(why);
+		goto fail;
+	}
 	/* The socket first: finding another sansod there must stop us
 	 * before we touch its kernel table. */
 	if (control_init(sock, &cause) == -1)
+		goto fail;
+	if (svc_isolation_init(store, &cause) == -1)
 		goto fail;
 	svc_policy_init(abs_config);
 	if (svc_policy_start(&cause) == -1)
@@ -202,7 +221,11 @@ fail:
 out:
 	control_free();
 	svc_policy_free();
+	svc_isolation_free();
 	kernel_free();
+	if (store != NULL)
+		store_close(store);
+	events_close();
 	state_free();
 	proc_free();
 	free(abs_config);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The policy service: the apply pipeline, commit confirmed, state, drift. */
+/* The policy service: the apply pipeline, commit confirmed, state, drift
+ * detection and repair. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,11 +8,15 @@
 #include <time.h>
 
 #include "../nftables/ruleset.h"
+#include <jansson.h>
+
 #include "compile.h"
+#include "events.h"
 #include "kernel.h"
 #include "log.h"
 #include "proc.h"
 #include "state.h"
+#include "svc-isolation.h"
 #include "svc-policy.h"
 #include "xmalloc.h"
 
@@ -43,6 +48,11 @@ static struct policy_active	*svc_current;
 static struct policy_active	*svc_pending;
 static struct proc_timer	*svc_confirm_timer;
 static struct proc_timer	*svc_drift_timer;
+static struct proc_timer	*svc_debounce_timer;
+static struct proc_fd		*svc_monitor;
+static int			 svc_monitor_fd = -1;
+/* The last repair failed: do not announce the same drift every second. */
+static bool			 svc_repair_failing;
 static time_t			 svc_confirm_deadline;
 static struct timespec		 svc_confirm_mono;
 static enum drift_state		 svc_drift_last = DRIFT_UNKNOWN;
@@ -190,6 +200,53 @@ svc_policy_nwarnings(const struct policy_candidate *pc)
 }
 
 /*
+ * What the kernel gets: the policy and every isolation in force, one
+ * ruleset for one batch.  With @learn the addresses of isolated MACs are
+ * seeded into the learn sets (for the kernel, not for printing).
+ */
+static struct ruleset *
+svc_policy_compile(const struct policy *p, bool learn)
+{
+	struct ruleset *rs = compile_policy(p);
+
+	svc_isolation_compile(rs, learn);
+	return rs;
+}
+
+/* policy.applied, .refused, .rolled_back, ...: one record each. */
+static void
+svc_policy_event(const char *type, enum event_severity sev, const char *actor,
+    const char *name, const char *sha256, const char *detail, json_t *more)
+{
+	json_t *o = json_object();
+
+	if (actor != NULL)
+		json_object_set_new(o, "actor", json_string(actor));
+	if (name != NULL)
+		json_object_set_new(o, "policy", json_string(name));
+	if (sha256 != NULL && *sha256 != '\0')
+		json_object_set_new(o, "sha256", json_string(sha256));
+	if (detail != NULL)
+		json_object_set_new(o, "detail", json_string(detail));
+	if (more != NULL) {
+		json_object_update(o, more);
+		json_decref(more);
+	}
+	events_emit(type, sev, o);
+}
+
+static void
+svc_policy_event_applied(const struct policy_active *pa, const char *actor,
+    const char *trigger)
+{
+	svc_policy_event("policy.applied", EV_NOTICE, actor, pa->pa_name,
+	    pa->pa_sha256, NULL, json_pack("{s:s, s:f, s:I, s:I}", "trigger",
+	    trigger, "apply_ms", pa->pa_apply_ms, "rules",
+	    (json_int_t)pa->pa_rules, "elements",
+	    (json_int_t)pa->pa_elements));
+}
+
+/*
  * The apply pipeline after parse and validate: compile, one kernel batch.
  * On success the candidate's policy and text move into the returned
  * policy_active (the candidate's diagnostics stay valid while that lives).
@@ -203,7 +260,7 @@ svc_policy_install(struct policy_candidate *pc, int kflags,
 	struct ruleset			*rs;
 	size_t				 rules, elems;
 
-	rs = compile_policy(pc->pc_policy);
+	rs = svc_policy_compile(pc->pc_policy, true);
 	rules = rs_n_rules(rs);
 	elems = rs_n_elems(rs);
 	if (kernel_apply(rs, kflags, &kres) < 0) {
@@ -213,6 +270,8 @@ svc_policy_install(struct policy_candidate *pc, int kflags,
 		    "the kernel refused policy %s: %s; the previous table "
 		    "stays in force", pc->pc_name, kres.ka_error);
 		log_warnx("%s", res->sr_message);
+		svc_policy_event("policy.refused", EV_WARNING, NULL,
+		    pc->pc_name, pc->pc_sha256, res->sr_message, NULL);
 		return NULL;
 	}
 	pa = xcalloc(1, sizeof(*pa));
@@ -336,13 +395,13 @@ svc_policy_write_digest(const char *sha256)
  * (confirm timeout, or rollback during the window).
  */
 static bool
-svc_policy_revert(const char *why, struct svc_result *res)
+svc_policy_revert(const char *why, const char *actor, struct svc_result *res)
 {
 	struct kernel_apply_result	 kres;
 	struct ruleset			*rs;
 	int				 ret;
 
-	rs = compile_policy(svc_current->pa_policy);
+	rs = svc_policy_compile(svc_current->pa_policy, true);
 	if (kernel_apply(rs, 0, &kres) < 0) {
 		ruleset_free(rs);
 		res->sr_status = SVC_KERNEL;
@@ -361,6 +420,10 @@ svc_policy_revert(const char *why, struct svc_result *res)
 	    "confirmed", why, svc_current->pa_name, svc_current->pa_sha256,
 	    svc_pending->pa_name);
 	log_warnx("%s", res->sr_message);
+	svc_policy_event("policy.rolled_back", EV_WARNING, actor,
+	    svc_current->pa_name, svc_current->pa_sha256, res->sr_message,
+	    json_pack("{s:s, s:s}", "trigger", why, "from",
+	    svc_pending->pa_name));
 	svc_policy_active_free(svc_pending);
 	svc_pending = NULL;
 	svc_current->pa_applied_at = time(NULL);
@@ -379,20 +442,56 @@ svc_policy_confirm_timeout(void *arg)
 	(void)arg;
 	if (svc_pending == NULL)
 		return;
-	if (!svc_policy_revert("confirm timeout", &res))
+	svc_policy_event("policy.confirm_timeout", EV_WARNING, "sansod",
+	    svc_pending->pa_name, svc_pending->pa_sha256, "not confirmed in "
+	    "time: returning to the last good policy", NULL);
+	if (!svc_policy_revert("confirm timeout", "sansod", &res))
 		proc_timer_start(svc_confirm_timer,
 		    SVC_POLICY_REVERT_RETRY_MSEC, false);
 }
 
-/* Compare the kernel with what was applied; log changes of the answer. */
+/*
+ * nf_tables notifications pending now: a foreign change schedules one
+ * check shortly after, so that a burst of changes is repaired once (and
+ * makes the next kernel_check_drift_quick() read the table).
+ */
+static void
+svc_policy_monitor_drain(void)
+{
+	bool	foreign = false;
+	int	ret;
+
+	if (svc_monitor_fd < 0)
+		return;
+	if ((ret = kernel_monitor_read(svc_monitor_fd, &foreign)) < 0) {
+		log_debug("nf_tables notifications: %s", strerror(-ret));
+		foreign = true;
+	}
+	if (foreign && !proc_timer_pending(svc_debounce_timer))
+		proc_timer_start(svc_debounce_timer, SVC_POLICY_DEBOUNCE_MSEC,
+		    false);
+}
+
+/*
+ * Compare the kernel with what was applied; log changes of the answer.
+ * Unless @full, the table is read back only when the nf_tables generation
+ * moved since it was last verified (kernel_check_drift_quick); *read_back
+ * says whether it was.  Notifications queued on the monitor are taken in
+ * first, so that one that came in just now is not missed.
+ */
 static int
-svc_policy_check_drift(struct kernel_drift *kd)
+svc_policy_check_drift(struct kernel_drift *kd, bool full, bool *read_back)
 {
 	const struct policy_active	*run = svc_policy_running();
 	enum drift_state		 now;
 	int				 ret;
 
-	ret = kernel_check_drift(kd);
+	svc_policy_monitor_drain();
+	if (full) {
+		*read_back = true;
+		ret = kernel_check_drift(kd);
+	} else
+		ret = kernel_check_drift_quick(kd, read_back);
 	if (ret < 0)
 		now = DRIFT_UNREADABLE;
 	else if (!kd->kd_applied)
@@ -415,13 +514,108 @@ svc_policy_check_drift(struct kernel_drift *kd)
 	return ret;
 }
 
+/*
+ * Compare and, when the kernel is not what policy + isolations say, put it
+ * back in one batch (the same table swap as an apply: no window).  A
+ * foreign `nft delete table`, `nft flush ruleset`, a rule or an element
+ * removed by hand all end here (002 §98: the controls stay in force).
+ */
+static void
+svc_policy_repair(const char *trigger, bool full)
+{
+	const struct policy_active	*run = svc_policy_running();
+	struct kernel_apply_result	 kres;
+	struct kernel_drift		 kd;
+	struct ruleset			*rs;
+	struct timespec			 t0;
+	double				 ms;
+	bool				 read_back;
+	int				 ret;
+
+	if (run == NULL)
+		return;
+	/* Expired isolations leave the reference first, or the kernel
+	 * (which dropped them on time) would look like drift. */
+	svc_isolation_expire_due();
+	ret = svc_policy_check_drift(&kd, full, &read_back);
+	/* The table was read after every notification taken in so far: a
+	 * check scheduled for them would only read it again. */
+	if (ret == 0 && read_back && proc_timer_pending(svc_debounce_timer))
+		proc_timer_stop(svc_debounce_timer);
+	if (ret < 0 || !kd.kd_applied || kd.kd_match)
+		return;
+	if (!svc_repair_failing) {
+		log_warnx("kernel drift found by the %s: %s; restoring policy "
+		    "%s and %zu isolation%s", trigger, kd.kd_detail,
+		    run->pa_name, svc_isolation_count(),
+		    svc_isolation_count() == 1 ? "" : "s");
+		svc_policy_event("drift.detected", EV_WARNING, NULL,
+		    run->pa_name, run->pa_sha256, kd.kd_detail,
+		    json_pack("{s:s, s:b}", "trigger", trigger,
+		    "table_present", kd.kd_present));
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rs = svc_policy_compile(run->pa_policy, true);
+	if (kernel_apply(rs, 0, &kres) < 0) {
+		ruleset_free(rs);
+		if (!svc_repair_failing) {
+			log_warnx("kernel drift: cannot restore table inet "
+			    "sanso: %s; retrying every %d ms", kres.ka_error,
+			    SVC_POLICY_DRIFT_MSEC);
+			svc_policy_event("drift.repair_failed", EV_ALERT, NULL,
+			    run->pa_name, run->pa_sha256, kres.ka_error, NULL);
+		}
+		svc_repair_failing = true;
+		return;
+	}
+	ms = svc_policy_ms_since(&t0);
+	svc_repair_failing = false;
+	svc_drift_last = DRIFT_MATCH;
+	log_warnx("kernel drift repaired: table inet sanso restored to "
+	    "policy %s in %.1f ms", run->pa_name, ms);
+	svc_policy_event("drift.repaired", EV_NOTICE, NULL, run->pa_name,
+	    run->pa_sha256, kd.kd_detail, json_pack("{s:s, s:f}", "trigger",
+	    trigger, "apply_ms", ms));
+}
+
+/* Every second: a read-back only when the generation moved (then a
+ * foreign change, or one of ours the monitor could not vouch for). */
 static void
 svc_policy_drift_tick(void *arg)
 {
-	struct kernel_drift kd;
-
 	(void)arg;
-	svc_policy_check_drift(&kd);
+	svc_policy_repair("periodic read-back", false);
+}
+
+/* After a foreign change: always read the table back. */
+static void
+svc_policy_debounce_tick(void *arg)
+{
+	(void)arg;
+	svc_policy_repair("netlink notification", true);
+}
+
+static void
+svc_policy_monitor_cb(int fd, void *arg)
+{
+	(void)fd;
+	(void)arg;
+	svc_policy_monitor_drain();
+}
+
+static void
+svc_policy_monitor_start(void)
+{
+	int fd;
+
+	if ((fd = kernel_monitor_open()) < 0) {
+		log_warnx("cannot watch nf_tables notifications: %s; drift is "
+		    "found by the read-back every %d ms only", strerror(-fd),
+		    SVC_POLICY_DRIFT_MSEC);
+		return;
+	}
+	svc_monitor_fd = fd;
+	svc_monitor = proc_fd_new(fd, svc_policy_monitor_cb, NULL);
 }
 
 void
@@ -430,14 +624,21 @@ svc_policy_init(const char *config_path)
 	svc_config = xstrdup(config_path);
 	svc_confirm_timer = proc_timer_new(svc_policy_confirm_timeout, NULL);
 	svc_drift_timer = proc_timer_new(svc_policy_drift_tick, NULL);
+	svc_debounce_timer = proc_timer_new(svc_policy_debounce_tick, NULL);
 }
 
 void
 svc_policy_free(void)
 {
+	proc_fd_free(svc_monitor);
+	svc_monitor = NULL;
+	if (svc_monitor_fd >= 0)
+		kernel_monitor_close(svc_monitor_fd);
+	svc_monitor_fd = -1;
 	proc_timer_free(svc_confirm_timer);
 	proc_timer_free(svc_drift_timer);
-	svc_confirm_timer = svc_drift_timer = NULL;
+	proc_timer_free(svc_debounce_timer);
+	svc_confirm_timer = svc_drift_timer = svc_debounce_timer = NULL;
 	svc_policy_active_free(svc_pending);
 	svc_policy_active_free(svc_current);
 	svc_pending = svc_current = NULL;
@@ -545,6 +746,10 @@ svc_policy_start(char **cause)
 			    pc->pc_name, pc->pc_diags.nerrors,
 			    pc->pc_diags.nerrors == 1 ? "" : "s",
 			    i + 1 < n ? ": trying the next one" : "");
+			svc_policy_event("policy.refused", EV_WARNING, "sansod",
+			    pc->pc_name, pc->pc_sha256, "not valid at start",
+			    json_pack("{s:I}", "errors",
+			    (json_int_t)pc->pc_diags.nerrors));
 			continue;
 		}
 		if (svc_policy_nwarnings(pc) > 0)
@@ -560,8 +765,10 @@ svc_policy_start(char **cause)
 		if (order[i] == START_CURRENT) {
 			svc_policy_restore_name(pa, STATE_CURRENT_NAME);
 			svc_current = pa;
+			svc_policy_event_applied(pa, "sansod", "start");
 			continue;
 		}
+		svc_policy_event_applied(pa, "sansod", "start");
 		if (order[i] == START_PREVIOUS)
 			svc_policy_restore_name(pa, STATE_PREVIOUS_NAME);
 		if (order[i] == START_CONFIG)
@@ -579,6 +786,7 @@ svc_policy_start(char **cause)
 	free(errs);
 	if (pa == NULL)
 		return -1;
+	svc_policy_monitor_start();
 	proc_timer_start(svc_drift_timer, SVC_POLICY_DRIFT_MSEC, true);
 	return 0;
 }
@@ -605,12 +813,17 @@ svc_policy_reload(void)
 		    svc_config, pc.pc_diags.nerrors,
 		    pc.pc_diags.nerrors == 1 ? "" : "s",
 		    svc_current ? svc_current->pa_name : "?");
+		svc_policy_event("policy.refused", EV_WARNING, "sansod",
+		    pc.pc_name, pc.pc_sha256, "reload: not valid; the running "
+		    "policy stays in force", json_pack("{s:I}", "errors",
+		    (json_int_t)pc.pc_diags.nerrors));
 		goto out;
 	}
 	if (svc_policy_nwarnings(&pc) > 0)
 		svc_policy_log_diags(&pc);
 	if ((pa = svc_policy_install(&pc, 0, &res)) == NULL)
 		goto out;
+	svc_policy_event_applied(pa, "sansod", "reload");
 	svc_policy_write_digest(pc.pc_sha256);
 	if (svc_policy_commit(pa, err, sizeof(err)) < 0)
 		svc_policy_state_failed(&res, err);
@@ -620,7 +833,7 @@ out:
 
 void
 svc_policy_apply(struct policy_candidate *pc, unsigned confirm_secs,
-    struct svc_result *res)
+    const char *actor, struct svc_result *res)
 {
 	struct policy_active	*pa;
 	char			 err[512];
@@ -633,6 +846,10 @@ svc_policy_apply(struct policy_candidate *pc, unsigned confirm_secs,
 		    "policy %s has %zu error%s; nothing changed", pc->pc_name,
 		    pc->pc_diags.nerrors, pc->pc_diags.nerrors == 1 ? "" : "s");
 		log_warnx("apply: %s", res->sr_message);
+		svc_policy_event("policy.refused", EV_WARNING, actor,
+		    pc->pc_name, pc->pc_sha256, res->sr_message,
+		    json_pack("{s:I}", "errors",
+		    (json_int_t)pc->pc_diags.nerrors));
 		return;
 	}
 	if (svc_pending != NULL) {
@@ -646,6 +863,11 @@ svc_policy_apply(struct policy_candidate *pc, unsigned confirm_secs,
 	}
 	if ((pa = svc_policy_install(pc, 0, res)) == NULL)
 		return;
+	svc_policy_event("policy.applied", EV_NOTICE, actor, pa->pa_name,
+	    pa->pa_sha256, NULL, json_pack("{s:s, s:f, s:I, s:I, s:I}",
+	    "trigger", "api", "apply_ms", pa->pa_apply_ms, "rules",
+	    (json_int_t)pa->pa_rules, "elements", (json_int_t)pa->pa_elements,
+	    "confirm_seconds", (json_int_t)confirm_secs));
 	if (confirm_secs == 0) {
 		if (svc_policy_commit(pa, err, sizeof(err)) < 0)
 			svc_policy_state_failed(res, err);
@@ -670,7 +892,7 @@ svc_policy_apply(struct policy_candidate *pc, unsigned confirm_secs,
 }
 
 void
-svc_policy_confirm(struct svc_result *res)
+svc_policy_confirm(const char *actor, struct svc_result *res)
 {
 	struct policy_active	*pa = svc_pending;
 	char			 err[512];
@@ -688,6 +910,8 @@ svc_policy_confirm(struct svc_result *res)
 	res->sr_status = SVC_OK;
 	snprintf(res->sr_message, sizeof(res->sr_message),
 	    "policy %s confirmed", pa->pa_name);
+	svc_policy_event("policy.confirmed", EV_NOTICE, actor, pa->pa_name,
+	    pa->pa_sha256, NULL, NULL);
 	if (svc_policy_commit(pa, err, sizeof(err)) < 0)
 		svc_policy_state_failed(res, err);
 	else
@@ -698,7 +922,7 @@ svc_policy_confirm(struct svc_result *res)
 }
 
 void
-svc_policy_rollback(struct svc_result *res)
+svc_policy_rollback(const char *actor, struct svc_result *res)
 {
 	struct policy_candidate	 pc;
 	struct policy_active	*pa;
@@ -706,7 +930,7 @@ svc_policy_rollback(struct svc_result *res)
 
 	memset(res, 0, sizeof(*res));
 	if (svc_pending != NULL) {
-		svc_policy_revert("rollback", res);
+		svc_policy_revert("rollback", actor, res);
 		return;
 	}
 	svc_policy_candidate_state(&pc, STATE_PREVIOUS);
@@ -732,6 +956,10 @@ svc_policy_rollback(struct svc_result *res)
 	snprintf(res->sr_message, sizeof(res->sr_message),
 	    "policy rolled back to %s (sha256 %.12s)", pa->pa_name,
 	    pa->pa_sha256);
+	svc_policy_event("policy.rolled_back", EV_NOTICE, actor, pa->pa_name,
+	    pa->pa_sha256, res->sr_message, json_pack("{s:s, s:s?}",
+	    "trigger", "rollback", "from", svc_current ?
+	    svc_current->pa_name : NULL));
 	/* Swaps current and previous, so a second rollback undoes it. */
 	if (svc_policy_commit(pa, err, sizeof(err)) < 0)
 		svc_policy_state_failed(res, err);
@@ -773,8 +1001,9 @@ svc_policy_nft(void)
 
 	if (run == NULL)
 		return xstrdup("");
-	/* The compiler is deterministic: this is what the kernel got. */
-	rs = compile_policy(run->pa_policy);
+	/* The compiler is deterministic: this is what the kernel got (but
+	 * for what the kernel learns into the dynamic sets). */
+	rs = svc_policy_compile(run->pa_policy, false);
 	s = ruleset_to_nft(rs);
 	ruleset_free(rs);
 	return s;
@@ -783,6 +1012,10 @@ svc_policy_nft(void)
 int
 svc_policy_drift(struct kernel_drift *kd, time_t *checked_at)
 {
+	bool read_back;
+
 	*checked_at = time(NULL);
-	return svc_policy_check_drift(kd);
+	/* A read-back when the generation moved since the table was last
+	 * verified; otherwise it still matches (see kernel.c). */
+	return svc_policy_check_drift(kd, false, &read_back);
 }

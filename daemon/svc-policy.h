@@ -9,7 +9,10 @@
  *   pending.yaml   applied under --confirm, not yet confirmed
  *   config.sha256  digest of the -c file when it was last applied
  *
- * It reaches the kernel only through kernel.h.
+ * It reaches the kernel only through kernel.h.  Every table it applies is
+ * the policy plus the isolations in force (svc-isolation.h), in one batch;
+ * when the kernel's table drifts from that (a foreign nft command), it is
+ * re-applied within a second and the drift recorded as events.
  */
 #ifndef SANSO_SVC_POLICY_H
 #define SANSO_SVC_POLICY_H
@@ -28,8 +31,11 @@
 #define SVC_POLICY_MAX_BYTES	(16u * 1024 * 1024)
 /* Longest confirm window: a day is already more than a maintenance slot. */
 #define SVC_POLICY_CONFIRM_MAX	(24 * 3600)
-/* Interval of the background drift check. */
-#define SVC_POLICY_DRIFT_MSEC	10000
+/* Interval of the background read-back (the safety net under the netlink
+ * notifications), and the pause after a notification before the check,
+ * so that a burst of foreign changes costs one check and one repair. */
+#define SVC_POLICY_DRIFT_MSEC		1000
+#define SVC_POLICY_DEBOUNCE_MSEC	20
 
 /**
  * struct policy_candidate - a policy text on its way in
@@ -106,11 +112,11 @@ int	svc_policy_start(char **cause);
 void	svc_policy_reload(void);		/* SIGHUP */
 void	svc_policy_free(void);
 
-/* Requests. */
+/* Requests; @actor (the unix user for now) goes into the events. */
 void	svc_policy_apply(struct policy_candidate *, unsigned confirm_secs,
-	    struct svc_result *);
-void	svc_policy_confirm(struct svc_result *);
-void	svc_policy_rollback(struct svc_result *);
+	    const char *actor, struct svc_result *);
+void	svc_policy_confirm(const char *actor, struct svc_result *);
+void	svc_policy_rollback(const char *actor, struct svc_result *);
 
 /* The running policy (the pending one while a confirm is outstanding). */
 const struct policy_active *svc_policy_running(void);
@@ -119,7 +125,9 @@ const struct policy_active *svc_policy_running(void);
 bool	svc_policy_confirm_pending(time_t *deadline, long *seconds_left);
 /* The running policy's ruleset as nft syntax (caller frees). */
 char	*svc_policy_nft(void);
-/* Compare the kernel with the running policy now. */
+/* Compare the kernel with the running policy (and isolations) now; the
+ * table is read back when the nf_tables generation moved since it was last
+ * verified. */
 int	svc_policy_drift(struct kernel_drift *, time_t *checked_at);
 
 #endif

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <net/if_arp.h>
+#include <net/ethernet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,20 +77,59 @@ build_table(void)
 static bool
 set_is_concat(const struct rs_set *s)
 {
-	return s->type == RS_SET_IPV4_ETHER || s->type == RS_SET_IPV6_ETHER;
+	switch (s->type) {
+	case RS_SET_IPV4_ETHER:
+	case RS_SET_IPV6_ETHER:
+	case RS_SET_IPV4_IPV4:
+	case RS_SET_IPV6_IPV6:
+	case RS_SET_ETHER_IPV4:
+	case RS_SET_ETHER_IPV6:
+		return true;
+	case RS_SET_IFNAME:
+	case RS_SET_IPV4:
+	case RS_SET_IPV6:
+	case RS_SET_ETHER:
+		break;
+	}
+	return false;
+}
+
+/* The IP pairs with ranges: concatenated ranges, which the kernel keeps in
+ * a pipapo set (each element one key and one key_end, no interval end
+ * elements).  Without the interval flag a pair is a plain concatenation
+ * of two addresses in a hash set, like the MAC . address sets. */
+static bool
+set_is_pair(const struct rs_set *s)
+{
+	return (s->type == RS_SET_IPV4_IPV4 || s->type == RS_SET_IPV6_IPV6) &&
+	    rs_set_is_ranges(s);
+}
+
+static bool
+set_is_v6(const struct rs_set *s)
+{
+	return rs_set_addr_len(s) == 16;
 }
 
 static unsigned
 set_addr_len(const struct rs_set *s)
 {
-	return rs_set_is_ipv6(s) ? 16 : 4;
+	return set_is_v6(s) ? 16 : 4;
 }
 
-/* Only address sets can be interval sets; anything else is sent plain. */
+/* Single address sets sent as start/end elements (rbtree); the pairs are
+ * ranges too, but one element each. */
 static bool
 set_is_interval(const struct rs_set *s)
 {
-	return s->interval && (s->type == RS_SET_IPV4 || s->type == RS_SET_IPV6);
+	return rs_set_is_ranges(s) && !set_is_pair(s);
+}
+
+/* Element timeouts mean something only where the kernel enforces them. */
+static bool
+set_has_timeouts(const struct rs_set *s)
+{
+	return s->timeout || s->dynamic;
 }
 
 static uint32_t
@@ -108,6 +148,14 @@ set_key_type(const struct rs_set *s)
 		return NFT_TYPE_IPADDR << NFT_TYPE_BITS | NFT_TYPE_ETHERADDR;
 	case RS_SET_IPV6_ETHER:
 		return NFT_TYPE_IP6ADDR << NFT_TYPE_BITS | NFT_TYPE_ETHERADDR;
+	case RS_SET_IPV4_IPV4:
+		return NFT_TYPE_IPADDR << NFT_TYPE_BITS | NFT_TYPE_IPADDR;
+	case RS_SET_IPV6_IPV6:
+		return NFT_TYPE_IP6ADDR << NFT_TYPE_BITS | NFT_TYPE_IP6ADDR;
+	case RS_SET_ETHER_IPV4:
+		return NFT_TYPE_ETHERADDR << NFT_TYPE_BITS | NFT_TYPE_IPADDR;
+	case RS_SET_ETHER_IPV6:
+		return NFT_TYPE_ETHERADDR << NFT_TYPE_BITS | NFT_TYPE_IP6ADDR;
 	}
 	return 0;
 }
@@ -129,8 +177,32 @@ set_key_len(const struct rs_set *s)
 		return 4 + 8;
 	case RS_SET_IPV6_ETHER:
 		return 16 + 8;
+	case RS_SET_IPV4_IPV4:
+		return 4 + 4;
+	case RS_SET_IPV6_IPV6:
+		return 16 + 16;
+	case RS_SET_ETHER_IPV4:
+		return 8 + 4;
+	case RS_SET_ETHER_IPV6:
+		return 8 + 16;
 	}
 	return 0;
+}
+
+static uint32_t
+set_flags(const struct rs_set *s)
+{
+	uint32_t f = 0;
+
+	if (rs_set_is_ranges(s))
+		f |= NFT_SET_INTERVAL;
+	if (set_is_pair(s))
+		f |= NFT_SET_CONCAT;
+	if (s->timeout)
+		f |= NFT_SET_TIMEOUT;
+	if (s->dynamic)
+		f |= NFT_SET_EVAL | NFT_SET_TIMEOUT;
+	return f;
 }
 
 struct nftnl_set *
@@ -144,11 +216,21 @@ build_set(const struct rs_set *s, uint32_t set_id)
 	nftnl_set_set_u32(ns, NFTNL_SET_FAMILY, NFPROTO_INET);
 	nftnl_set_set_str(ns, NFTNL_SET_TABLE, RS_TABLE_NAME);
 	nftnl_set_set_str(ns, NFTNL_SET_NAME, s->name);
-	nftnl_set_set_u32(ns, NFTNL_SET_FLAGS,
-	    set_is_interval(s) ? NFT_SET_INTERVAL : 0);
+	nftnl_set_set_u32(ns, NFTNL_SET_FLAGS, set_flags(s));
 	nftnl_set_set_u32(ns, NFTNL_SET_KEY_TYPE, set_key_type(s));
 	nftnl_set_set_u32(ns, NFTNL_SET_KEY_LEN, set_key_len(s));
 	nftnl_set_set_u32(ns, NFTNL_SET_ID, set_id);
+	if (set_is_pair(s)) {
+		/* The field lengths pipapo needs, as nft 1.0.6 sends them
+		 * for concatenated interval sets. */
+		uint8_t fields[NFT_REG32_COUNT] = { 0 };
+
+		fields[0] = fields[1] = (uint8_t)set_addr_len(s);
+		nftnl_set_set_data(ns, NFTNL_SET_DESC_CONCAT, fields,
+		    2 * sizeof(fields[0]));
+	}
+	if (s->dynamic && s->gc_timeout_ms > 0)
+		nftnl_set_set_u64(ns, NFTNL_SET_TIMEOUT, s->gc_timeout_ms);
 
 	/*
 	 * The userdata nft writes for `type ...`: the key byte order, for a
@@ -229,6 +311,23 @@ elem_push(struct build_elem **v, size_t *n, size_t *cap)
 	return e;
 }
 
+/* Last address of a prefix (inclusive), for pipapo's key_end. */
+static void
+prefix_last(const uint8_t *start, unsigned len, unsigned plen, uint8_t *last)
+{
+	unsigned i, bits;
+
+	memcpy(last, start, len);
+	for (i = 0, bits = plen; i < len; i++) {
+		if (bits >= 8)
+			bits -= 8;
+		else {
+			last[i] |= (uint8_t)(0xff >> bits);
+			bits = 0;
+		}
+	}
+}
+
 static void
 elem_key(const struct rs_set *s, const struct rs_elem *re, struct build_elem *e)
 {
@@ -252,6 +351,23 @@ elem_key(const struct rs_set *s, const struct rs_elem *re, struct build_elem *e)
 		memcpy(e->be_key, re->addr, alen);
 		memcpy(e->be_key + alen, re->mac, ETHER_LEN);
 		break;
+	case RS_SET_ETHER_IPV4:
+	case RS_SET_ETHER_IPV6:
+		/* The MAC is padded to 8 bytes, as every concatenated field
+		 * is to a multiple of 4. */
+		memcpy(e->be_key, re->mac, ETHER_LEN);
+		memcpy(e->be_key + 8, re->addr, alen);
+		break;
+	case RS_SET_IPV4_IPV4:
+	case RS_SET_IPV6_IPV6:
+		memcpy(e->be_key, re->addr, alen);
+		memcpy(e->be_key + alen, re->addr2, alen);
+		if (!set_is_pair(s))
+			break;		/* a hash of two whole addresses */
+		prefix_last(re->addr, alen, re->plen, e->be_key_end);
+		prefix_last(re->addr2, alen, re->plen2, e->be_key_end + alen);
+		e->be_has_end = true;
+		break;
 	}
 }
 
@@ -268,6 +384,10 @@ build_elem_cmp(const struct build_elem *a, const struct build_elem *b)
 		return a->be_end ? -1 : 1;
 	if (a->be_open != b->be_open)
 		return a->be_open ? 1 : -1;
+	if (a->be_has_end != b->be_has_end)
+		return a->be_has_end ? 1 : -1;
+	if (a->be_has_end)
+		return memcmp(a->be_key_end, b->be_key_end, a->be_klen);
 	return 0;
 }
 
@@ -277,101 +397,145 @@ elem_qsort_cmp(const void *a, const void *b)
 	return build_elem_cmp(a, b);
 }
 
-size_t
-build_elems(const struct rs_set *s, struct build_elem **out)
+/* The relative timeout of an element; 0 for none. */
+static uint64_t
+elem_timeout(const struct rs_set *s, const struct rs_elem *re, int64_t now_ms)
 {
-	struct rs_set tmp = *s;
+	if (!set_has_timeouts(s) || re->expires_ms == 0)
+		return 0;
+	return re->expires_ms > now_ms ? (uint64_t)(re->expires_ms - now_ms) :
+	    1;
+}
+
+/*
+ * A prefix as nft 1.0 sends it to an interval set: a start element and, at
+ * the first address after it, an end element; a prefix reaching the top of
+ * the address space has no end element and its start is marked open.  The
+ * timeout goes on the start only.
+ */
+static void
+elem_range(const struct rs_set *s, const struct rs_elem *re, int64_t now_ms,
+    struct build_elem **v, size_t *n, size_t *cap)
+{
+	unsigned alen = set_addr_len(s);
+	struct build_elem *e;
+	uint8_t end[16];
+	bool bounded;
+
+	bounded = prefix_end(re->addr, alen, re->plen, end);
+	e = elem_push(v, n, cap);
+	e->be_klen = alen;
+	memcpy(e->be_key, re->addr, alen);
+	e->be_open = !bounded;
+	e->be_timeout_ms = elem_timeout(s, re, now_ms);
+	if (bounded) {
+		e = elem_push(v, n, cap);
+		e->be_klen = alen;
+		memcpy(e->be_key, end, alen);
+		e->be_end = true;
+	}
+}
+
+size_t
+build_elems(const struct rs_set *s, int64_t now_ms, int64_t cutoff_ms,
+    struct build_elem **out)
+{
 	struct build_elem *v = NULL, *e;
-	size_t i, n = 0, cap = 0;
+	struct rs_elem *tmp;
+	size_t i, n = 0, cap = 0, nt;
 	unsigned alen = set_addr_len(s);
 	uint8_t zero[16] = { 0 };
 
-	/* Work on a normalized copy: the caller's set stays as it is. */
-	tmp.elems = xreallocarray(NULL, s->n_elems ? s->n_elems : 1,
-	    sizeof(*tmp.elems));
-	if (s->n_elems)
-		memcpy(tmp.elems, s->elems, s->n_elems * sizeof(*s->elems));
-	tmp.cap_elems = s->n_elems;
-	if (set_is_interval(s))
-		for (i = 0; i < tmp.n_elems; i++) {
-			if (tmp.elems[i].plen > alen * 8)
-				tmp.elems[i].plen = (uint8_t)(alen * 8);
-			prefix_mask(tmp.elems[i].addr, alen, tmp.elems[i].plen);
-		}
-	rs_set_normalize(&tmp);
-
+	/* Host bits cleared, expired and covered elements dropped. */
+	nt = rs_set_canonical(s, cutoff_ms, &tmp);
 	if (!set_is_interval(s)) {
-		for (i = 0; i < tmp.n_elems; i++)
-			elem_key(s, &tmp.elems[i], elem_push(&v, &n, &cap));
+		for (i = 0; i < nt; i++) {
+			e = elem_push(&v, &n, &cap);
+			elem_key(s, &tmp[i], e);
+			e->be_timeout_ms = elem_timeout(s, &tmp[i], now_ms);
+		}
 		if (n > 1)
 			qsort(v, n, sizeof(*v), elem_qsort_cmp);
 		goto done;
 	}
-
-	/*
-	 * As nft 1.0 does it: each prefix is a start element and, at the first
-	 * address after it, an end element.  When the first range does not
-	 * start at 0 an end element at 0 comes first; a range that reaches the
-	 * top of the address space has no end element and is marked open.
-	 */
-	if (tmp.n_elems > 0 && memcmp(tmp.elems[0].addr, zero, alen) != 0) {
+	/* When the first range does not start at 0, nft 1.0 sends an end
+	 * element at 0 first. */
+	if (nt > 0 && memcmp(tmp[0].addr, zero, alen) != 0) {
 		e = elem_push(&v, &n, &cap);
 		e->be_klen = alen;
 		e->be_end = true;
 	}
-	for (i = 0; i < tmp.n_elems; i++) {
-		uint8_t end[16];
-		bool bounded;
-
-		bounded = prefix_end(tmp.elems[i].addr, alen, tmp.elems[i].plen,
-		    end);
-		e = elem_push(&v, &n, &cap);
-		e->be_klen = alen;
-		memcpy(e->be_key, tmp.elems[i].addr, alen);
-		e->be_open = !bounded;
-		if (bounded) {
-			e = elem_push(&v, &n, &cap);
-			e->be_klen = alen;
-			memcpy(e->be_key, end, alen);
-			e->be_end = true;
-		}
-	}
+	for (i = 0; i < nt; i++)
+		elem_range(s, &tmp[i], now_ms, &v, &n, &cap);
 done:
-	free(tmp.elems);
+	free(tmp);
 	*out = v;
+	return n;
+}
+
+size_t
+build_elem_one(const struct rs_set *s, const struct rs_elem *re,
+    int64_t now_ms, struct build_elem out[2])
+{
+	struct build_elem *v = NULL;
+	struct rs_set one = *s;
+	struct rs_elem copy = *re, *c;
+	size_t n = 0, cap = 0, nc;
+
+	/* The same cleaning as a whole set gets, for one element. */
+	one.elems = &copy;
+	one.n_elems = one.cap_elems = 1;
+	nc = rs_set_canonical(&one, now_ms, &c);
+	if (nc == 0) {
+		free(c);
+		return 0;
+	}
+	memset(out, 0, 2 * sizeof(*out));
+	if (set_is_interval(s)) {
+		elem_range(s, c, now_ms, &v, &n, &cap);
+		memcpy(out, v, n * sizeof(*v));
+		free(v);
+	} else {
+		elem_key(s, c, &out[0]);
+		out[0].be_timeout_ms = elem_timeout(s, c, now_ms);
+		n = 1;
+	}
+	free(c);
 	return n;
 }
 
 size_t
 build_elems_per_msg(const struct rs_set *s)
 {
-	/* Element nest, key nest, key data, flags, userdata (one u32 record);
-	 * every attribute header is 4 bytes and data is padded to 4. */
-	size_t per = 4 + 4 + 4 + ((set_key_len(s) + 3) & ~3U) + 8 + 4 + 8;
+	/* Element nest, key nest and data, key_end nest and data, flags,
+	 * timeout (u64), userdata (one u32 record); every attribute header
+	 * is 4 bytes and data is padded to 4. */
+	size_t key = (set_key_len(s) + 3) & ~3U;
+	size_t per = 4 + 4 + 4 + key + 4 + 4 + key + 8 + 12 + 4 + 8;
 
 	return (UINT16_MAX - 4) / per;
 }
 
-struct nftnl_set *
-build_elems_chunk(const struct rs_set *s, uint32_t set_id,
-    const struct build_elem *elems, size_t n)
+void
+build_elems_add(struct nftnl_set *ns, const struct build_elem *elems, size_t n)
 {
-	struct nftnl_set *ns = nonnull(nftnl_set_alloc(), __func__);
 	struct nftnl_udata_buf *ud;
 	struct nftnl_set_elem *e;
 	size_t i;
 
-	nftnl_set_set_u32(ns, NFTNL_SET_FAMILY, NFPROTO_INET);
-	nftnl_set_set_str(ns, NFTNL_SET_TABLE, RS_TABLE_NAME);
-	nftnl_set_set_str(ns, NFTNL_SET_NAME, s->name);
-	nftnl_set_set_u32(ns, NFTNL_SET_ID, set_id);
 	for (i = 0; i < n; i++) {
 		e = nonnull(nftnl_set_elem_alloc(), __func__);
 		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, elems[i].be_key,
 		    elems[i].be_klen);
+		if (elems[i].be_has_end)
+			nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY_END,
+			    elems[i].be_key_end, elems[i].be_klen);
 		if (elems[i].be_end)
 			nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS,
 			    NFT_SET_ELEM_INTERVAL_END);
+		if (elems[i].be_timeout_ms != 0)
+			nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT,
+			    elems[i].be_timeout_ms);
 		if (elems[i].be_open) {
 			ud = nonnull(nftnl_udata_buf_alloc(16), __func__);
 			nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_ELEM_FLAGS,
@@ -382,6 +546,20 @@ build_elems_chunk(const struct rs_set *s, uint32_t set_id,
 		}
 		nftnl_set_elem_add(ns, e);
 	}
+}
+
+struct nftnl_set *
+build_elems_chunk(const struct rs_set *s, uint32_t set_id,
+    const struct build_elem *elems, size_t n)
+{
+	struct nftnl_set *ns = nonnull(nftnl_set_alloc(), __func__);
+
+	nftnl_set_set_u32(ns, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_str(ns, NFTNL_SET_TABLE, RS_TABLE_NAME);
+	nftnl_set_set_str(ns, NFTNL_SET_NAME, s->name);
+	if (set_id != 0)
+		nftnl_set_set_u32(ns, NFTNL_SET_ID, set_id);
+	build_elems_add(ns, elems, n);
 	return ns;
 }
 
@@ -426,13 +604,39 @@ range_plen(const uint8_t *start, const uint8_t *end, unsigned alen)
 	return -1;
 }
 
+/* One field of a pipapo element, [start, last]: "a", "a/p" or "a-b". */
+static void
+format_field(const uint8_t *start, const uint8_t *last, unsigned alen,
+    char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	uint8_t m[16], l[16];
+	unsigned plen;
+
+	format_addr(start, alen, a, sizeof(a));
+	for (plen = 0; plen <= alen * 8; plen++) {
+		memcpy(m, start, alen);
+		prefix_mask(m, alen, plen);
+		prefix_last(start, alen, plen, l);
+		if (memcmp(m, start, alen) != 0 || memcmp(l, last, alen) != 0)
+			continue;
+		if (plen == alen * 8)
+			snprintf(buf, len, "%s", a);
+		else
+			snprintf(buf, len, "%s/%u", a, plen);
+		return;
+	}
+	format_addr(last, alen, b, sizeof(b));
+	snprintf(buf, len, "%s-%s", a, b);
+}
+
 void
 build_elem_describe(const struct rs_set *s, const struct build_elem *elems,
     size_t n, size_t i, char *buf, size_t len)
 {
 	const struct build_elem *e = &elems[i], *end = NULL;
 	unsigned alen = set_addr_len(s);
-	char a[64], b[64];
+	char a[112], b[112];
 	size_t j;
 	int plen;
 
@@ -447,6 +651,20 @@ build_elem_describe(const struct rs_set *s, const struct build_elem *elems,
 	case RS_SET_IPV6_ETHER:
 		format_addr(e->be_key, alen, a, sizeof(a));
 		format_mac(e->be_key + alen, b, sizeof(b));
+		snprintf(buf, len, "%s . %s", a, b);
+		return;
+	case RS_SET_ETHER_IPV4:
+	case RS_SET_ETHER_IPV6:
+		format_mac(e->be_key, a, sizeof(a));
+		format_addr(e->be_key + 8, alen, b, sizeof(b));
+		snprintf(buf, len, "%s . %s", a, b);
+		return;
+	case RS_SET_IPV4_IPV4:
+	case RS_SET_IPV6_IPV6:
+		format_field(e->be_key, e->be_has_end ? e->be_key_end : e->be_key,
+		    alen, a, sizeof(a));
+		format_field(e->be_key + alen, e->be_has_end ?
+		    e->be_key_end + alen : e->be_key + alen, alen, b, sizeof(b));
 		snprintf(buf, len, "%s . %s", a, b);
 		return;
 	case RS_SET_IPV4:
@@ -472,6 +690,10 @@ build_elem_describe(const struct rs_set *s, const struct build_elem *elems,
 		return;
 	}
 	plen = range_plen(e->be_key, end ? end->be_key : NULL, alen);
+	if (plen == (int)alen * 8) {	/* one address, as nft prints it */
+		snprintf(buf, len, "%s", a);
+		return;
+	}
 	if (plen >= 0) {
 		snprintf(buf, len, "%s/%d", a, plen);
 		return;
@@ -666,17 +888,41 @@ ctx_error(struct build_ctx *bc, const char *fmt, ...)
 	return false;
 }
 
-/* The network layer the match needs, added as nft does ("meta nfproto"). */
+/*
+ * The network layer the match needs, added as nft does: "meta nfproto",
+ * or "ether type" when an earlier match already made the link layer
+ * Ethernet (nft then takes the network protocol from the link header).
+ */
 static bool
 need_nfproto(struct build_ctx *bc, uint8_t proto)
 {
+	uint16_t type;
+
 	if (bc->bc_nfproto == proto)
 		return true;
 	if (bc->bc_nfproto != 0)
 		return ctx_error(bc, "mixes IPv4 and IPv6 matches");
-	put_u8_eq(bc, NFT_META_NFPROTO, proto);
+	if (bc->bc_iiftype) {
+		type = htons(proto == NFPROTO_IPV6 ? ETH_P_IPV6 : ETH_P_IP);
+		put_payload(bc, NFT_PAYLOAD_LL_HEADER, 12, 2, NFT_REG_1);
+		put_cmp(bc, NFT_CMP_EQ, &type, sizeof(type));
+	} else
+		put_u8_eq(bc, NFT_META_NFPROTO, proto);
 	bc->bc_nfproto = proto;
 	return true;
+}
+
+/* ether saddr is only meaningful on Ethernet devices. */
+static void
+need_ether(struct build_ctx *bc)
+{
+	uint16_t ether = ARPHRD_ETHER;
+
+	if (bc->bc_iiftype)
+		return;
+	put_meta(bc, NFT_META_IIFTYPE, NFT_REG_1);
+	put_cmp(bc, NFT_CMP_EQ, &ether, sizeof(ether));
+	bc->bc_iiftype = true;
 }
 
 static bool
@@ -704,38 +950,130 @@ match_set(struct build_ctx *bc, const struct rs_match *m)
 	return s;
 }
 
+/* The fields of a lookup key, in order. */
+enum key_field {
+	KF_SADDR,
+	KF_DADDR,
+	KF_ETHER_SADDR,
+};
+
+/* What an address match looks up, and in which set type. */
+static bool
+addr_match_fields(const struct rs_match *m, const struct rs_set *s,
+    enum key_field *f, size_t *nf)
+{
+	bool v6 = set_is_v6(s);
+
+	switch (m->type) {
+	case RS_M_SADDR_SET:
+	case RS_M_DADDR_SET:
+		f[0] = m->type == RS_M_SADDR_SET ? KF_SADDR : KF_DADDR;
+		*nf = 1;
+		return s->type == (v6 ? RS_SET_IPV6 : RS_SET_IPV4);
+	case RS_M_SADDR_ETHER_SET:
+		f[0] = KF_SADDR;
+		f[1] = KF_ETHER_SADDR;
+		*nf = 2;
+		return s->type == (v6 ? RS_SET_IPV6_ETHER : RS_SET_IPV4_ETHER);
+	case RS_M_ETHER_SADDR_SET:
+		f[0] = KF_ETHER_SADDR;
+		*nf = 1;
+		return s->type == RS_SET_ETHER;
+	case RS_M_SADDR_DADDR_SET:
+	case RS_M_DADDR_SADDR_SET:
+		f[0] = m->type == RS_M_SADDR_DADDR_SET ? KF_SADDR : KF_DADDR;
+		f[1] = m->type == RS_M_SADDR_DADDR_SET ? KF_DADDR : KF_SADDR;
+		*nf = 2;
+		return s->type == (v6 ? RS_SET_IPV6_IPV6 : RS_SET_IPV4_IPV4);
+	case RS_M_ETHER_SADDR_DADDR_SET:
+		f[0] = KF_ETHER_SADDR;
+		f[1] = KF_DADDR;
+		*nf = 2;
+		return s->type == (v6 ? RS_SET_ETHER_IPV6 : RS_SET_ETHER_IPV4);
+	default:
+		break;
+	}
+	return false;
+}
+
+/* Load one field into register slot @slot (32-bit units). */
+static unsigned
+put_field(struct build_ctx *bc, enum key_field f, bool v6, unsigned slot)
+{
+	uint32_t reg = reg32(slot);
+
+	switch (f) {
+	case KF_ETHER_SADDR:
+		put_payload(bc, NFT_PAYLOAD_LL_HEADER, 6, ETHER_LEN, reg);
+		return 2;
+	case KF_SADDR:
+	case KF_DADDR:
+		break;
+	}
+	if (v6)
+		put_payload(bc, NFT_PAYLOAD_NETWORK_HEADER,
+		    f == KF_SADDR ? 8 : 24, 16, reg);
+	else
+		put_payload(bc, NFT_PAYLOAD_NETWORK_HEADER,
+		    f == KF_SADDR ? 12 : 16, 4, reg);
+	return v6 ? 4 : 1;
+}
+
+/*
+ * A lookup of addresses as nft 1.0.6 makes it: first the dependencies of
+ * every field in order (the link type for ether, the network protocol for
+ * ip/ip6), then the fields into consecutive registers, then the lookup.
+ */
 static bool
 put_addr_match(struct build_ctx *bc, const struct rs_match *m)
 {
 	const struct rs_set *s;
-	bool v6, src = m->type != RS_M_DADDR_SET;
+	enum key_field f[2];
+	size_t nf = 0, i;
+	unsigned slot = 0;
+	bool v6;
 
 	if ((s = match_set(bc, m)) == NULL)
 		return false;
-	if (m->type == RS_M_SADDR_ETHER_SET ?
-	    !set_is_concat(s) : (s->type != RS_SET_IPV4 && s->type != RS_SET_IPV6))
+	if (!addr_match_fields(m, s, f, &nf))
 		return ctx_error(bc, "set '%s' has the wrong type", s->name);
-	v6 = rs_set_is_ipv6(s);
+	v6 = set_is_v6(s);
+	for (i = 0; i < nf; i++) {
+		if (f[i] == KF_ETHER_SADDR)
+			need_ether(bc);
+		else if (!need_nfproto(bc, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4))
+			return false;
+	}
+	for (i = 0; i < nf; i++)
+		slot += put_field(bc, f[i], v6, slot);
+	put_lookup(bc, s, m->neg);
+	return true;
+}
+
+/* "update @set { ip saddr }": add or refresh the source address in a
+ * dynamic set; its timeout is the set's (nft sends none of its own). */
+static bool
+put_update(struct build_ctx *bc, const char *name)
+{
+	const struct rs_set *s = rs_find_set(bc->bc_rs, name);
+	struct nftnl_expr *e;
+	bool v6;
+
+	if (s == NULL)
+		return ctx_error(bc, "set '%s' does not exist", name);
+	if ((s->type != RS_SET_IPV4 && s->type != RS_SET_IPV6) || !s->dynamic)
+		return ctx_error(bc, "set '%s' is not a dynamic address set",
+		    s->name);
+	v6 = set_is_v6(s);
 	if (!need_nfproto(bc, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4))
 		return false;
-	if (m->type == RS_M_SADDR_ETHER_SET && !bc->bc_iiftype) {
-		uint16_t ether = ARPHRD_ETHER;
-
-		/* ether saddr is only meaningful on Ethernet devices. */
-		put_meta(bc, NFT_META_IIFTYPE, NFT_REG_1);
-		put_cmp(bc, NFT_CMP_EQ, &ether, sizeof(ether));
-		bc->bc_iiftype = true;
-	}
-	if (v6)
-		put_payload(bc, NFT_PAYLOAD_NETWORK_HEADER, src ? 8 : 24, 16,
-		    NFT_REG_1);
-	else
-		put_payload(bc, NFT_PAYLOAD_NETWORK_HEADER, src ? 12 : 16, 4,
-		    NFT_REG_1);
-	if (m->type == RS_M_SADDR_ETHER_SET)
-		put_payload(bc, NFT_PAYLOAD_LL_HEADER, 6, ETHER_LEN,
-		    reg32(v6 ? 4 : 1));
-	put_lookup(bc, s, m->neg);
+	put_field(bc, KF_SADDR, v6, 0);
+	e = expr_add(bc, "dynset");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
+	nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, s->name);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SET_ID,
+	    (uint32_t)(s - bc->bc_rs->sets) + 1);
 	return true;
 }
 
@@ -792,6 +1130,10 @@ put_match(struct build_ctx *bc, const struct rs_match *m)
 	case RS_M_SADDR_SET:
 	case RS_M_DADDR_SET:
 	case RS_M_SADDR_ETHER_SET:
+	case RS_M_ETHER_SADDR_SET:
+	case RS_M_SADDR_DADDR_SET:
+	case RS_M_DADDR_SADDR_SET:
+	case RS_M_ETHER_SADDR_DADDR_SET:
 		return put_addr_match(bc, m);
 	case RS_M_L4PROTO:
 		put_u8_eq(bc, NFT_META_L4PROTO, (uint8_t)m->u);
@@ -876,6 +1218,8 @@ build_rule(const struct ruleset *rs, const struct rs_chain *c, size_t idx,
 	for (i = 0; i < r->n_m; i++)
 		if (!put_match(&bc, &r->m[i]))
 			goto fail;
+	if (r->update_set[0] != '\0' && !put_update(&bc, r->update_set))
+		goto fail;
 	if (r->counter) {
 		e = expr_add(&bc, "counter");
 		nftnl_expr_set_u64(e, NFTNL_EXPR_CTR_PACKETS, 0);

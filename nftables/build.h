@@ -20,7 +20,7 @@ struct nftnl_obj;
 struct nftnl_chain;
 struct nftnl_rule;
 
-#define BUILD_KEY_MAX	40	/* ipv6_addr . ether_addr is 24 bytes */
+#define BUILD_KEY_MAX	40	/* ipv6_addr . ipv6_addr is 32 bytes */
 
 /**
  * struct build_elem - one set element as it goes to the kernel
@@ -29,20 +29,40 @@ struct nftnl_rule;
  * @be_end: NFT_SET_ELEM_INTERVAL_END (the first address after a range)
  * @be_open: a range that runs to the end of the address space; nft sends no
  *   end element for it and marks the start NFTNL_SET_ELEM_F_INTERVAL_OPEN
+ * @be_key_end: the IP pairs (pipapo): the last key of the range, each field
+ *   its prefix's last address (nft sends it even for single addresses)
+ * @be_has_end: @be_key_end is there
+ * @be_timeout_ms: element timeout (relative), 0 for none; not part of the
+ *   element's identity (build_elem_cmp ignores it)
  */
 struct build_elem {
 	uint8_t		be_key[BUILD_KEY_MAX];
+	uint8_t		be_key_end[BUILD_KEY_MAX];
 	uint32_t	be_klen;
 	bool		be_end;
 	bool		be_open;
+	bool		be_has_end;
+	uint64_t	be_timeout_ms;
 };
 
 struct nftnl_table *build_table(void);
 /* @set_id ties lookups in the same batch to the set (index + 1). */
 struct nftnl_set *build_set(const struct rs_set *, uint32_t set_id);
 /* The elements of @s, sorted as nft sends them; returns the count and a
- * calloc'd array in *out (free it). */
-size_t		 build_elems(const struct rs_set *, struct build_elem **out);
+ * calloc'd array in *out (free it).  Elements of a timeout set that expire
+ * at or before @cutoff_ms are left out; the others get their timeout
+ * relative to @now_ms. */
+size_t		 build_elems(const struct rs_set *, int64_t now_ms,
+		    int64_t cutoff_ms, struct build_elem **out);
+/* One element for an incremental change: an interval start and its end
+ * (out[0], out[1]) or one element.  Returns how many (0 when it expired
+ * at or before @now_ms). */
+size_t		 build_elem_one(const struct rs_set *, const struct rs_elem *,
+		    int64_t now_ms, struct build_elem out[2]);
+/* Append elements v[0..n) to the element list of @ns (a set object as from
+ * build_elems_chunk()). */
+void		 build_elems_add(struct nftnl_set *ns, const struct build_elem *v,
+		    size_t n);
 /* A set object holding only table, name, id and elems[0..n) for one
  * NEWSETELEM message. */
 struct nftnl_set *build_elems_chunk(const struct rs_set *, uint32_t set_id,
@@ -54,8 +74,8 @@ size_t		 build_elems_per_msg(const struct rs_set *);
 int		 build_elem_cmp(const struct build_elem *,
 		    const struct build_elem *);
 /* Element i of elems[0..n) in nft syntax: "10.20.0.0/16", "eth1",
- * "10.0.0.1 . 02:00:00:00:00:01"; an interval start is paired with the
- * end that follows it. */
+ * "10.0.0.1 . 02:00:00:00:00:01", "10.0.0.0/24 . 192.168.1.5"; an interval
+ * start is paired with the end that follows it. */
 void		 build_elem_describe(const struct rs_set *,
 		    const struct build_elem *elems, size_t n, size_t i,
 		    char *buf, size_t len);

@@ -49,6 +49,9 @@
 /* How long to wait for acks that are not queued yet (they normally are:
  * the kernel processes the batch inside sendmsg). */
 #define ACK_WAIT_MS	2000
+/* From this many elements on, our monitor stops listening for the batch
+ * (see monitor_suspend): its buffer holds a few thousand notifications. */
+#define UPDATE_QUIET	1024
 
 static uint32_t seq_next;
 
@@ -82,6 +85,52 @@ cleanup:
 	if (nl != NULL)
 		mnl_socket_close(nl);
 	return ret;
+}
+
+/*
+ * The socket every change of this process goes through, opened once: a
+ * single element change then costs no socket setup, and the monitor can
+ * tell our generations by its port id.  Reopened after fork (the child
+ * must not share it) and after errors that may leave acks queued.
+ */
+static struct mnl_socket *shared_nl;
+static pid_t	 shared_pid;
+static size_t	 shared_snd, shared_rcv;	/* buffer sizes set so far */
+
+int
+mnl_sanso_shared(struct mnl_socket **out)
+{
+	int ret;
+
+	if (shared_nl != NULL && shared_pid != getpid())
+		mnl_sanso_shared_drop();
+	if (shared_nl == NULL) {
+		if ((ret = mnl_sanso_open(&shared_nl)) < 0) {
+			*out = NULL;
+			return ret;
+		}
+		shared_pid = getpid();
+		shared_snd = shared_rcv = 0;
+	}
+	*out = shared_nl;
+	return 0;
+}
+
+void
+mnl_sanso_shared_drop(void)
+{
+	/* After fork the parent's socket is closed in the child only. */
+	if (shared_nl != NULL)
+		mnl_socket_close(shared_nl);
+	shared_nl = NULL;
+	shared_snd = shared_rcv = 0;
+}
+
+uint32_t
+mnl_sanso_shared_portid(void)
+{
+	return shared_nl != NULL && shared_pid == getpid() ?
+	    mnl_socket_get_portid(shared_nl) : 0;
 }
 
 int
@@ -148,6 +197,22 @@ mnl_sanso_genid(struct mnl_socket *nl, uint32_t *genid)
 	return mnl_sanso_talk(nl, nlh, genid_cb, genid);
 }
 
+int
+nft_generation(uint32_t *gen)
+{
+	struct mnl_socket *nl;
+	int ret;
+
+	*gen = 0;
+	if ((ret = mnl_sanso_shared(&nl)) < 0)
+		return ret;
+	/* A reply out of step (left over from an earlier error) would be
+	 * read as the next batch's acks: start the next use afresh. */
+	if ((ret = mnl_sanso_genid(nl, gen)) < 0)
+		mnl_sanso_shared_drop();
+	return ret;
+}
+
 /*
  * The batch: what each message is, so that an error (which carries the
  * message's sequence number) can name the object, as nft's cmd_add_loc().
@@ -159,24 +224,29 @@ enum batch_what {
 	BW_COUNTER,
 	BW_CHAIN,
 	BW_RULE,
+	BW_UPDATE,	/* nft_update_elems(): changes of one set */
 };
 
 /**
  * struct batch_msg - one message of the batch
- * @bm_idx: index of the set, counter or chain in the ruleset
+ * @bm_idx: index of the set, counter or chain in the ruleset; for
+ *   BW_UPDATE the first change of the message
  * @bm_sub: the rule's index in its chain, or the first element sent
  * @bm_n: number of elements in a NEWSETELEM
+ * @bm_err: the kernel's error for this message (positive errno), or 0
  */
 struct batch_msg {
 	enum batch_what	 bm_what;
 	size_t		 bm_idx;
 	size_t		 bm_sub;
 	size_t		 bm_n;
+	int		 bm_err;
 };
 
 /**
  * struct batch - messages between NFNL_MSG_BATCH_BEGIN and _END
  * @b_seq: sequence number of BATCH_BEGIN; message i has b_seq + 1 + i
+ * @b_now: the time element timeouts are relative to (CLOCK_REALTIME ms)
  */
 struct batch {
 	struct nftnl_batch	*b_nb;
@@ -184,6 +254,7 @@ struct batch {
 	struct batch_msg	*b_msgs;
 	size_t			 b_n;
 	size_t			 b_cap;
+	int64_t			 b_now;
 };
 
 static void
@@ -193,12 +264,15 @@ batch_continue(struct batch *b)
 		fatalx("%s: out of memory", __func__);
 }
 
+/* @page: batch page size; small batches get small pages, so that a single
+ * element change does not cost a 2 MB allocation. */
 static void
-batch_init(struct batch *b)
+batch_init(struct batch *b, size_t page)
 {
 	memset(b, 0, sizeof(*b));
-	if ((b->b_nb = nftnl_batch_alloc(PAGE_SIZE_BATCH, MSG_MAX)) == NULL)
+	if ((b->b_nb = nftnl_batch_alloc(page, MSG_MAX)) == NULL)
 		fatalx("%s: out of memory", __func__);
+	b->b_now = rs_now_ms();
 	b->b_seq = mnl_sanso_seq();
 	nftnl_batch_begin(nftnl_batch_buffer(b->b_nb), b->b_seq);
 	batch_continue(b);
@@ -226,6 +300,7 @@ batch_msg(struct batch *b, uint16_t type, uint16_t flags,
 	m->bm_idx = idx;
 	m->bm_sub = sub;
 	m->bm_n = n;
+	m->bm_err = 0;
 	/* Every message is acked so that all of them are accounted for. */
 	return nftnl_nlmsg_build_hdr(nftnl_batch_buffer(b->b_nb), type,
 	    NFPROTO_INET, flags | NLM_F_ACK, b->b_seq + (uint32_t)b->b_n);
@@ -273,7 +348,7 @@ batch_elems(struct batch *b, const struct ruleset *rs, size_t i)
 	struct nlmsghdr *nlh;
 	size_t n, per, first, k;
 
-	n = build_elems(rset, &elems);
+	n = build_elems(rset, b->b_now, b->b_now, &elems);
 	per = build_elems_per_msg(rset);
 	for (first = 0; first < n; first += k) {
 		k = n - first < per ? n - first : per;
@@ -396,6 +471,8 @@ ack_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;	/* not ours */
 	if (err->error == 0)
 		return MNL_CB_OK;
+	if (idx != SIZE_MAX)
+		b->b_msgs[idx].bm_err = -err->error;
 
 	if (as->as_errors++ > 0)
 		return MNL_CB_OK;	/* later ones are mostly consequences */
@@ -449,7 +526,7 @@ batch_describe(const struct batch *b, const struct ruleset *rs, size_t idx,
 			    m->bm_sub + 1, m->bm_sub + m->bm_n, s->name);
 			return;
 		}
-		n = build_elems(s, &elems);
+		n = build_elems(s, b->b_now, b->b_now, &elems);
 		build_elem_describe(s, elems, n, m->bm_sub + (size_t)elem, e,
 		    sizeof(e));
 		free(elems);
@@ -464,13 +541,22 @@ batch_describe(const struct batch *b, const struct ruleset *rs, size_t idx,
 	case BW_RULE:
 		build_rule_name(&rs->chains[m->bm_idx], m->bm_sub, buf, len);
 		return;
+	case BW_UPDATE:		/* described by nft_update_elems() */
+		snprintf(buf, len, "set elements");
+		return;
 	}
 }
 
 static void
-set_bufsize(int fd, int force, int plain, size_t want)
+set_bufsize(int fd, int force, int plain, size_t want, size_t *cur)
 {
 	int v = want > INT_MAX / 2 ? INT_MAX / 2 : (int)want;
+
+	/* Only ever grow: two setsockopt calls per single-element change
+	 * would be most of its cost in user space. */
+	if (want <= *cur)
+		return;
+	*cur = want;
 
 	/* FORCE needs CAP_NET_ADMIN, which changing nftables needs anyway;
 	 * the plain option is capped by net.core.*mem_max. */
@@ -488,8 +574,10 @@ batch_talk(struct mnl_socket *nl, struct batch *b, struct ack_state *as)
 	struct msghdr msg;
 	struct iovec *iov;
 	struct pollfd pfd;
-	size_t total = 0;
-	char *buf = NULL;
+	size_t total = 0, snd = 0, rcv = 0;
+	size_t *snd_cur = nl == shared_nl ? &shared_snd : &snd;
+	size_t *rcv_cur = nl == shared_nl ? &shared_rcv : &rcv;
+	static char buf[RECV_BUF];	/* one reply at a time */
 	ssize_t len;
 	bool lost = false;
 	int i;
@@ -503,9 +591,9 @@ batch_talk(struct mnl_socket *nl, struct batch *b, struct ack_state *as)
 		total += iov[i].iov_len;
 	/* The kernel takes the batch as one datagram, which must fit in the
 	 * send buffer, and queues every ack before sendmsg returns. */
-	set_bufsize(fd, SO_SNDBUFFORCE, SO_SNDBUF, total + 65536);
+	set_bufsize(fd, SO_SNDBUFFORCE, SO_SNDBUF, total + 65536, snd_cur);
 	set_bufsize(fd, SO_RCVBUFFORCE, SO_RCVBUF,
-	    (b->b_n + 16) * ACK_COST + 4 * RECV_BUF);
+	    (b->b_n + 16) * ACK_COST + 4 * RECV_BUF, rcv_cur);
 
 	memset(&msg, 0, sizeof(msg));
 	msg.msg_name = &snl;
@@ -517,7 +605,6 @@ batch_talk(struct mnl_socket *nl, struct batch *b, struct ack_state *as)
 		goto cleanup;
 	}
 
-	buf = xmalloc(RECV_BUF);
 	pfd.fd = fd;
 	pfd.events = POLLIN;
 	while (as->as_replies < b->b_n) {
@@ -557,7 +644,9 @@ batch_talk(struct mnl_socket *nl, struct batch *b, struct ack_state *as)
 	if (as->as_errors == 0 && as->as_replies < b->b_n)
 		ret = lost ? -ENOBUFS : -ETIMEDOUT;
 cleanup:
-	free(buf);
+	/* Acks that come later would be read as the next batch's. */
+	if (ret < 0 && nl == shared_nl)
+		mnl_sanso_shared_drop();
 	free(iov);
 	return ret;
 }
@@ -614,7 +703,7 @@ nft_apply(const struct ruleset *rs, char *errbuf, size_t errlen)
 		errlen = sizeof(dummy);
 	}
 	errbuf[0] = '\0';
-	batch_init(&b);
+	batch_init(&b, PAGE_SIZE_BATCH);
 	/* Create if absent, so that the delete cannot fail; then replace. */
 	batch_table(&b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
 	batch_table(&b, NFT_MSG_DELTABLE, 0);
@@ -634,13 +723,17 @@ nft_apply(const struct ruleset *rs, char *errbuf, size_t errlen)
 				goto cleanup;	/* the kernel never saw it */
 	batch_end(&b);
 
-	if ((ret = mnl_sanso_open(&nl)) < 0) {
+	if ((ret = mnl_sanso_shared(&nl)) < 0) {
 		say(errbuf, errlen, "netlink socket: %s", strerror(-ret));
 		goto cleanup;
 	}
 	memset(&as, 0, sizeof(as));
 	as.as_b = &b;
-	if ((ret = batch_talk(nl, &b, &as)) < 0) {
+	if (rs_n_elems(rs) >= UPDATE_QUIET)
+		monitor_suspend();
+	ret = batch_talk(nl, &b, &as);
+	monitor_resume();
+	if (ret < 0) {
 		if (ret == -ENOBUFS)
 			say(errbuf, errlen, "kernel acknowledgements lost "
 			    "(receive buffer too small); table inet %s may or "
@@ -655,8 +748,6 @@ nft_apply(const struct ruleset *rs, char *errbuf, size_t errlen)
 		ret = -as.as_err;
 	}
 cleanup:
-	if (nl != NULL)
-		mnl_socket_close(nl);
 	batch_free(&b);
 	return ret;
 }
@@ -670,10 +761,10 @@ nft_delete_table(char *errbuf, size_t errlen)
 	int ret;
 
 	say(errbuf, errlen, "%s", "");
-	batch_init(&b);
+	batch_init(&b, 4096);
 	batch_table(&b, NFT_MSG_DELTABLE, 0);
 	batch_end(&b);
-	if ((ret = mnl_sanso_open(&nl)) < 0) {
+	if ((ret = mnl_sanso_shared(&nl)) < 0) {
 		say(errbuf, errlen, "netlink socket: %s", strerror(-ret));
 		goto cleanup;
 	}
@@ -690,8 +781,6 @@ nft_delete_table(char *errbuf, size_t errlen)
 		ret = -as.as_err;
 	}
 cleanup:
-	if (nl != NULL)
-		mnl_socket_close(nl);
 	batch_free(&b);
 	return ret;
 }
@@ -774,5 +863,286 @@ cleanup:
 	free(cc.cc_v);
 	if (nl != NULL)
 		mnl_socket_close(nl);
+	return ret;
+}
+
+/*
+ * Incremental element changes.  Kernels since 6.3 have DESTROYSETELEM,
+ * which removes an element and ignores one that is not there; the UAPI
+ * headers of this build (linux-libc-dev 6.1) predate it, so its number is
+ * spelled out here (include/uapi/linux/netfilter/nf_tables.h, value 30).
+ */
+#ifndef NFT_MSG_DESTROYSETELEM
+#define NFT_MSG_DESTROYSETELEM	30
+#endif
+#define UPDATE_TRIES	4	/* DELSETELEM fallback: retries without ENOENTs */
+#define UPDATE_PAGE	(16 * 1024)
+
+/*
+ * Older kernels refuse the message type (EINVAL, or EOPNOTSUPP); from then
+ * on deletions go as DELSETELEM, one change per message, and the changes
+ * the kernel answers ENOENT for are dropped and the batch sent again.
+ * SANSO_NFT_NO_DESTROY=1 starts in that mode (for the tests).
+ */
+static int destroy_mode = -1;	/* -1 unknown, 1 DESTROY, 0 DEL */
+
+static bool
+use_destroy(void)
+{
+	const char *e;
+
+	if (destroy_mode < 0) {
+		e = getenv("SANSO_NFT_NO_DESTROY");
+		destroy_mode = e != NULL && strcmp(e, "1") == 0 ? 0 : 1;
+	}
+	return destroy_mode == 1;
+}
+
+/**
+ * struct upd - the build elements of one nft_update_elems() call
+ * @u_v: every element sent, in order
+ * @u_owner: for each, the index of its change
+ * @u_skip: changes left out of the next try (DELSETELEM fallback)
+ */
+struct upd {
+	struct build_elem *u_v;
+	size_t		  *u_owner;
+	size_t		   u_n;
+	size_t		   u_cap;
+	size_t		   u_ocap;
+	bool		  *u_skip;
+};
+
+static void
+upd_push(struct upd *u, const struct build_elem *e, size_t owner)
+{
+	u->u_v = xgrow(u->u_v, &u->u_cap, u->u_n, sizeof(*u->u_v));
+	u->u_owner = xgrow(u->u_owner, &u->u_ocap, u->u_n,
+	    sizeof(*u->u_owner));
+	u->u_v[u->u_n] = *e;
+	u->u_owner[u->u_n] = owner;
+	u->u_n++;
+}
+
+/* One message with elements u_v[first..first+n) of changes from @c0. */
+static void
+upd_msg(struct batch *b, const struct nft_elem_change *c0, bool destroy,
+    size_t c_idx, const struct upd *u, size_t first, size_t n)
+{
+	struct nftnl_set *chunk;
+	struct nlmsghdr *nlh;
+	uint16_t type;
+
+	if (c0->verb == NFT_ELEM_ADD)
+		type = NFT_MSG_NEWSETELEM;
+	else
+		type = destroy ? NFT_MSG_DESTROYSETELEM : NFT_MSG_DELSETELEM;
+	chunk = build_elems_chunk(c0->set, 0, u->u_v + first, n);
+	/* Without NLM_F_EXCL an element that exists already is refreshed
+	 * (its timeout replaced), which is what isolating twice means. */
+	nlh = batch_msg(b, type, c0->verb == NFT_ELEM_ADD ? NLM_F_CREATE : 0,
+	    BW_UPDATE, c_idx, first, n);
+	nftnl_set_elems_nlmsg_build_payload(nlh, chunk);
+	nftnl_set_free(chunk);
+	batch_continue(b);
+}
+
+/*
+ * The batch for changes v[0..n): consecutive changes of the same set and
+ * verb share a message (as many elements as fit); order is kept, so "add
+ * X, delete X" ends without X.  In DEL mode each deletion is a message of
+ * its own, so that an ENOENT names exactly one change.
+ */
+static void
+upd_build(struct batch *b, struct upd *u, const struct nft_elem_change *v,
+    size_t n, bool destroy)
+{
+	struct build_elem be[2];
+	struct rs_elem copy;
+	size_t i, k, j, first = 0, c_first = 0, per = 0;
+	const struct nft_elem_change *cur = NULL;
+
+	u->u_n = 0;
+	for (i = 0; i < n; i++) {
+		if (u->u_skip != NULL && u->u_skip[i])
+			continue;
+		copy = *v[i].elem;
+		if (v[i].verb == NFT_ELEM_DEL)
+			copy.expires_ms = 0;	/* delete whatever its expiry */
+		k = build_elem_one(v[i].set, &copy, b->b_now, be);
+		if (k == 0)
+			continue;	/* added already expired: nothing to do */
+		if (cur != NULL && (cur->set != v[i].set ||
+		    cur->verb != v[i].verb || u->u_n - first + k > per ||
+		    (!destroy && v[i].verb == NFT_ELEM_DEL))) {
+			upd_msg(b, cur, destroy, c_first, u, first,
+			    u->u_n - first);
+			cur = NULL;
+		}
+		if (cur == NULL) {
+			cur = &v[i];
+			c_first = i;
+			first = u->u_n;
+			per = build_elems_per_msg(v[i].set);
+		}
+		for (j = 0; j < k; j++) {
+			if (v[i].verb == NFT_ELEM_DEL)
+				be[j].be_timeout_ms = 0;
+			upd_push(u, &be[j], i);
+		}
+	}
+	if (cur != NULL)
+		upd_msg(b, cur, destroy, c_first, u, first, u->u_n - first);
+	batch_end(b);
+}
+
+static void
+upd_error(const struct batch *b, const struct upd *u,
+    const struct nft_elem_change *v, const struct ack_state *as,
+    char *errbuf, size_t errlen)
+{
+	const struct batch_msg *m;
+	const struct nft_elem_change *c;
+	char e[160], what[RS_NAME_MAX + 200];
+	size_t gi, start;
+
+	if (as->as_err_msg == SIZE_MAX) {
+		snprintf(what, sizeof(what), "the batch");
+	} else {
+		m = &b->b_msgs[as->as_err_msg];
+		c = &v[m->bm_idx];
+		gi = SIZE_MAX;
+		if (as->as_err_elem >= 0 && (size_t)as->as_err_elem < m->bm_n)
+			gi = m->bm_sub + (size_t)as->as_err_elem;
+		else if (m->bm_n > 0 && u->u_owner[m->bm_sub] ==
+		    u->u_owner[m->bm_sub + m->bm_n - 1])
+			gi = m->bm_sub;	/* the message is one change */
+		if (gi != SIZE_MAX) {
+			c = &v[u->u_owner[gi]];
+			/* Describe from the change's first element (an
+			 * interval start, whose end follows). */
+			for (start = gi; start > 0 &&
+			    u->u_owner[start - 1] == u->u_owner[gi]; start--)
+				;
+			build_elem_describe(c->set, u->u_v, u->u_n, start, e,
+			    sizeof(e));
+			snprintf(what, sizeof(what), "%s element %s of set %s",
+			    c->verb == NFT_ELEM_ADD ? "adding" : "deleting", e,
+			    c->set->name);
+		} else
+			snprintf(what, sizeof(what), "%s %zu element%s of set "
+			    "%s", c->verb == NFT_ELEM_ADD ? "adding" :
+			    "deleting", m->bm_n, m->bm_n == 1 ? "" : "s",
+			    c->set->name);
+	}
+	snprintf(errbuf, errlen, "kernel refused %s: %s%s%s%s", what,
+	    strerror(as->as_err), as->as_extack[0] ? " (" : "",
+	    as->as_extack, as->as_extack[0] ? ")" : "");
+}
+
+/* DEL mode: mark the deletions the kernel did not find; true when that
+ * was every error (so the batch can go again without them). */
+static bool
+upd_skip_missing(const struct batch *b, size_t n_changes, bool **skip)
+{
+	size_t i;
+	bool only_missing = true;
+
+	if (*skip == NULL)
+		*skip = xcalloc(n_changes, sizeof(**skip));
+	for (i = 0; i < b->b_n; i++) {
+		if (b->b_msgs[i].bm_err == 0)
+			continue;
+		if (b->b_msgs[i].bm_what == BW_UPDATE &&
+		    b->b_msgs[i].bm_err == ENOENT)
+			(*skip)[b->b_msgs[i].bm_idx] = true;
+		else
+			only_missing = false;
+	}
+	return only_missing;
+}
+
+int
+nft_update_elems(const struct nft_elem_change *v, size_t n, char *errbuf,
+    size_t errlen)
+{
+	struct mnl_socket *nl;
+	struct ack_state as;
+	struct batch b;
+	struct upd u;
+	char dummy[8];
+	size_t i, page;
+	bool destroy, has_del = false;
+	int ret = 0, tries;
+
+	if (errbuf == NULL || errlen == 0) {
+		errbuf = dummy;
+		errlen = sizeof(dummy);
+	}
+	errbuf[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (v[i].set == NULL || v[i].elem == NULL) {
+			say(errbuf, errlen, "change %zu: no set or element", i);
+			return -EINVAL;
+		}
+		has_del |= v[i].verb == NFT_ELEM_DEL;
+	}
+	if (n == 0)
+		return 0;
+	memset(&u, 0, sizeof(u));
+	memset(&b, 0, sizeof(b));
+	/* Roughly 40 bytes an element; small changes get small pages. */
+	page = n * 64 < UPDATE_PAGE ? UPDATE_PAGE : PAGE_SIZE_BATCH;
+	for (tries = 0; tries < UPDATE_TRIES; tries++) {
+		destroy = use_destroy();
+		batch_free(&b);
+		batch_init(&b, page);
+		upd_build(&b, &u, v, n, destroy);
+		if (b.b_n == 0)
+			break;		/* nothing left to change */
+		if ((ret = mnl_sanso_shared(&nl)) < 0) {
+			say(errbuf, errlen, "netlink socket: %s",
+			    strerror(-ret));
+			goto cleanup;
+		}
+		memset(&as, 0, sizeof(as));
+		as.as_b = &b;
+		if (n >= UPDATE_QUIET)
+			monitor_suspend();
+		ret = batch_talk(nl, &b, &as);
+		monitor_resume();
+		if (ret < 0) {
+			say(errbuf, errlen, "sending the batch: %s%s",
+			    strerror(-ret), ret == -ENOBUFS ? " (the changes "
+			    "may or may not have been made)" : "");
+			goto cleanup;
+		}
+		if (as.as_errors == 0)
+			break;
+		if (destroy && has_del && (as.as_err == EINVAL ||
+		    as.as_err == EOPNOTSUPP) && as.as_err_msg != SIZE_MAX &&
+		    b.b_msgs[as.as_err_msg].bm_what == BW_UPDATE &&
+		    v[b.b_msgs[as.as_err_msg].bm_idx].verb == NFT_ELEM_DEL) {
+			/* A kernel before 6.3: nothing was changed. */
+			log_debug("%s: no DESTROYSETELEM (%s), deleting with "
+			    "DELSETELEM", __func__, strerror(as.as_err));
+			destroy_mode = 0;
+			continue;
+		}
+		if (!destroy && upd_skip_missing(&b, n, &u.u_skip))
+			continue;	/* again, without what was not there */
+		upd_error(&b, &u, v, &as, errbuf, errlen);
+		ret = -as.as_err;
+		goto cleanup;
+	}
+	if (tries == UPDATE_TRIES) {
+		say(errbuf, errlen, "set elements kept changing under us");
+		ret = -EAGAIN;
+	}
+cleanup:
+	batch_free(&b);
+	free(u.u_v);
+	free(u.u_owner);
+	free(u.u_skip);
 	return ret;
 }

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ruleset.h"
 
@@ -35,9 +36,23 @@ struct nft_drift {
 	char	detail[512];
 };
 
-/* Read table inet sanso back and compare it with @rs.  Returns 0 or -errno
- * (for failures to read, not for differences). */
+/* Read table inet sanso back and compare it with @rs.  Elements compare
+ * by what they match: an interval set's end element at address 0 (sent by
+ * a full build, never by nft_update_elems) is neither missing nor
+ * unexpected.  Returns 0 or -errno (for failures to read, not for
+ * differences).  Reading a set back costs O(n^2) in the kernel (each dump
+ * message walks the set from its start): ~350 ms at 100 000 elements. */
 int	nft_check_drift(const struct ruleset *rs, struct nft_drift *out);
+
+/*
+ * The nf_tables generation id of this network namespace (NFT_MSG_GETGEN,
+ * NFTA_GEN_ID), asked on the shared socket.  The kernel bumps it on every
+ * commit in the namespace, whoever makes it, and on nothing else: an
+ * unchanged id means no table changed since it was read.  (Element
+ * timeouts, counters and what the packet path adds to dynamic sets change
+ * without a commit.)  Returns 0 or -errno.
+ */
+int	nft_generation(uint32_t *gen);
 
 /* Remove table inet sanso if it exists (used by tests and `sansod --flush`
  * style cleanup; never touches other tables).  Returns 0 or -errno. */
@@ -50,5 +65,72 @@ struct nft_counter_value {
 	uint64_t	bytes;
 };
 int	nft_read_counters(struct nft_counter_value **out, size_t *n);
+
+/* --- incremental updates (isolation, later devices and quarantine) --- */
+
+enum nft_elem_verb {
+	NFT_ELEM_ADD,		/* create or refresh; an existing element is not an error */
+	NFT_ELEM_DEL,		/* remove; a missing element is not an error */
+};
+
+/**
+ * struct nft_elem_change - one element added to or removed from a set of
+ * the table in force
+ * @set: the set as in the applied ruleset (name, type, flags)
+ * @elem: the element; for ADD, expires_ms becomes the element timeout
+ */
+struct nft_elem_change {
+	enum nft_elem_verb	 verb;
+	const struct rs_set	*set;
+	const struct rs_elem	*elem;
+};
+
+/*
+ * All changes in ONE netlink batch: all or nothing.  Returns 0 or -errno
+ * (errbuf names the set and element the kernel refused).  Changes go in
+ * order, consecutive ones of a set and verb in one message; an ADD that has
+ * already expired is left out.  Deletions use DESTROYSETELEM (kernel 6.3+;
+ * older kernels: DELSETELEM, and what is missing is left out and the batch
+ * sent again).  Goes through one netlink socket kept open for the life of
+ * the process.  From 1024 changes on, the monitor does not listen for the
+ * batch (see nft_monitor_read).
+ *
+ * Speed depends on the set: hash sets (no interval flag, IP pairs without
+ * it included) cost the same ~10 us per change whatever their size;
+ * interval sets and the IP pairs with ranges cost O(set size) per batch on
+ * current kernels (6.18 rebuilds their lookup structure on every commit:
+ * ~20 ms at 100 000 elements).
+ */
+int	nft_update_elems(const struct nft_elem_change *v, size_t n,
+	    char *errbuf, size_t errlen);
+
+/* An address or prefix, for conntrack and neighbour queries. */
+struct nft_addr {
+	int	family;		/* AF_INET or AF_INET6 */
+	uint8_t	addr[16];
+	uint8_t	plen;
+};
+
+/* Delete every conntrack entry (ctnetlink, this network namespace) whose
+ * original or reply source or destination lies inside one of @v, so open
+ * connections stop at once.  Returns the number deleted, or -errno.  One
+ * dump of the table: ~10 ms for a small table, ~220 ms at 100 000 entries
+ * (see ct.c for the alternatives measured). */
+int	nft_ct_flush(const struct nft_addr *v, size_t n);
+
+/* The IPv4/IPv6 addresses the neighbour tables (ARP, NDP) map to @mac in
+ * this namespace.  *out is malloc'ed.  Returns 0 or -errno. */
+int	nft_neigh_addrs(const uint8_t mac[6], struct nft_addr **out, size_t *n);
+
+/* A netlink socket subscribed to nf_tables notifications (NFNLGRP_NFTABLES),
+ * non-blocking, for the event loop.  Returns the fd or -errno. */
+int	nft_monitor_open(void);
+/* Drain what is pending.  *foreign is set when table inet sanso was
+ * changed or deleted by another process than this one (or when messages
+ * were lost, ENOBUFS, or the monitor did not listen during a big batch of
+ * our own: the caller must re-check).  Returns 0 or -errno.  One monitor
+ * per process; monitor.c explains how "foreign" is decided. */
+int	nft_monitor_read(int fd, bool *foreign);
+void	nft_monitor_close(int fd);
 
 #endif

@@ -28,6 +28,9 @@
 #define DRIFT_TRIES	5	/* dumps retried when the ruleset changed */
 #define DRIFT_SHOWN	4	/* differences spelled out in detail */
 #define DRIFT_ELEMS	3	/* elements named per set */
+/* Elements that expire sooner than this may or may not be in the kernel
+ * by the time it is read, so they are not compared. */
+#define DRIFT_EXPIRY_MS	2000
 
 /* A growable array of libnftnl objects of one kind. */
 struct objv {
@@ -381,6 +384,18 @@ expr_str_cb(struct nftnl_expr *e, void *data)
 		    nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET),
 		    nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_FLAGS));
 		append(&r->rs_s, &r->rs_len, &r->rs_cap, buf);
+	} else if (name != NULL && strcmp(name, "dynset") == 0) {
+		/* Likewise: the kernel reports a timeout (0: the set's) and
+		 * flags that nft does not send. */
+		snprintf(buf, sizeof(buf), " op %u reg %u set %s timeout %llu "
+		    "flags %#x",
+		    nftnl_expr_get_u32(e, NFTNL_EXPR_DYNSET_OP),
+		    nftnl_expr_get_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY),
+		    nftnl_expr_get_str(e, NFTNL_EXPR_DYNSET_SET_NAME),
+		    (unsigned long long)nftnl_expr_get_u64(e,
+		    NFTNL_EXPR_DYNSET_TIMEOUT),
+		    nftnl_expr_get_u32(e, NFTNL_EXPR_DYNSET_FLAGS));
+		append(&r->rs_s, &r->rs_len, &r->rs_cap, buf);
 	} else if (name == NULL || strcmp(name, "counter") != 0) {
 		nftnl_expr_snprintf(buf, sizeof(buf), e, NFTNL_OUTPUT_DEFAULT,
 		    0);
@@ -433,11 +448,26 @@ set_str(struct nftnl_set *s)
 	const void *ud;
 	uint32_t udlen = 0;
 
-	snprintf(buf, sizeof(buf), "flags %#x key %u/%u",
+	const uint8_t *fields;
+	uint32_t i, flen = 0;
+
+	/* The size is left out: the kernel gives dynamic sets one when a
+	 * rule updates them, and nft sends none. */
+	snprintf(buf, sizeof(buf), "flags %#x key %u/%u timeout %llu",
 	    nftnl_set_get_u32(s, NFTNL_SET_FLAGS),
 	    nftnl_set_get_u32(s, NFTNL_SET_KEY_TYPE),
-	    nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN));
+	    nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN),
+	    (unsigned long long)nftnl_set_get_u64(s, NFTNL_SET_TIMEOUT));
 	append(&r.rs_s, &r.rs_len, &r.rs_cap, buf);
+	if (nftnl_set_is_set(s, NFTNL_SET_DESC_CONCAT) &&
+	    (fields = nftnl_set_get_data(s, NFTNL_SET_DESC_CONCAT, &flen)) !=
+	    NULL) {
+		append(&r.rs_s, &r.rs_len, &r.rs_cap, " fields");
+		for (i = 0; i < flen && fields[i] != 0; i++) {
+			snprintf(buf, sizeof(buf), " %u", fields[i]);
+			append(&r.rs_s, &r.rs_len, &r.rs_cap, buf);
+		}
+	}
 	if ((ud = nftnl_set_get_data(s, NFTNL_SET_USERDATA, &udlen)) != NULL) {
 		append(&r.rs_s, &r.rs_len, &r.rs_cap, " udata ");
 		hex(&r.rs_s, &r.rs_len, &r.rs_cap, ud, udlen);
@@ -499,6 +529,14 @@ kelem_cb(struct nftnl_set_elem *e, void *data)
 		memcpy(b->be_key, key, klen);
 		b->be_klen = klen;
 	}
+	/* Timeouts and expirations are the kernel's business: not compared. */
+	if ((key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY_END, &klen)) !=
+	    NULL) {
+		if (klen > BUILD_KEY_MAX)
+			klen = BUILD_KEY_MAX;
+		memcpy(b->be_key_end, key, klen);
+		b->be_has_end = true;
+	}
 	if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS))
 		b->be_end = (nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS) &
 		    NFT_SET_ELEM_INTERVAL_END) != 0;
@@ -554,20 +592,78 @@ count_items(const struct build_elem *v, const size_t *idx, size_t k,
 	return k;
 }
 
+/*
+ * The elements of a timeout set that expire within DRIFT_EXPIRY_MS (or
+ * have expired): the kernel may or may not have removed them yet, so they
+ * are neither required nor unexpected.  Sorted; returns the count.
+ */
+static size_t
+soon_elems(const struct rs_set *s, int64_t now, struct build_elem **out)
+{
+	struct rs_set tmp = *s;
+	size_t i, n;
+
+	*out = NULL;
+	if (!s->timeout)
+		return 0;
+	tmp.elems = xcalloc(s->n_elems + 1, sizeof(*tmp.elems));
+	tmp.n_elems = 0;
+	for (i = 0; i < s->n_elems; i++)
+		if (s->elems[i].expires_ms != 0 &&
+		    s->elems[i].expires_ms <= now + DRIFT_EXPIRY_MS)
+			tmp.elems[tmp.n_elems++] = s->elems[i];
+	tmp.cap_elems = tmp.n_elems;
+	n = tmp.n_elems ? build_elems(&tmp, now, INT64_MIN, out) : 0;
+	free(tmp.elems);
+	if (n > 1)
+		qsort(*out, n, sizeof(**out), elem_sort_cb);
+	return n;
+}
+
+/*
+ * Leave out an interval end element at address 0: it closes a range below
+ * the lowest address, so whether it is there matches no packet more or
+ * less.  A full build sends one before a set's first range (as nft does),
+ * element updates do not, and deleting the last range leaves it behind:
+ * comparing it would report sansod's own updates as drift.  Returns the
+ * new count.
+ */
+static size_t
+drop_zero_end(struct build_elem *v, size_t n)
+{
+	static const uint8_t zero[BUILD_KEY_MAX];
+	size_t i, out = 0;
+
+	for (i = 0; i < n; i++) {
+		if (v[i].be_end && !v[i].be_has_end &&
+		    memcmp(v[i].be_key, zero, v[i].be_klen) == 0)
+			continue;
+		v[out++] = v[i];
+	}
+	return out;
+}
+
 static void
 compare_elems(struct drift_out *o, const struct rs_set *s,
     struct nftnl_set *kset)
 {
-	struct build_elem *exp;
+	struct build_elem *exp, *soon;
 	struct kelems ke = { NULL, 0, 0 };
-	size_t ne, i = 0, j = 0, nm = 0, nx = 0, *miss, *extra, *shown, ns, c;
+	size_t ne, nsoon, i = 0, j = 0, nm = 0, nx = 0, *miss, *extra, *shown;
+	size_t ns, c;
+	int64_t now = rs_now_ms();
 	char list[256];
 	int cmp;
 
-	ne = build_elems(s, &exp);
+	ne = build_elems(s, now, now + DRIFT_EXPIRY_MS, &exp);
+	nsoon = soon_elems(s, now, &soon);
 	nftnl_set_elem_foreach(kset, kelem_cb, &ke);
 	if (ke.ke_n > 1)
 		qsort(ke.ke_v, ke.ke_n, sizeof(*ke.ke_v), elem_sort_cb);
+	if (rs_set_is_ranges(s)) {
+		ne = drop_zero_end(exp, ne);
+		ke.ke_n = drop_zero_end(ke.ke_v, ke.ke_n);
+	}
 	miss = xcalloc(ne + 1, sizeof(*miss));
 	extra = xcalloc(ke.ke_n + 1, sizeof(*extra));
 	shown = xcalloc(ne + ke.ke_n + 1, sizeof(*shown));
@@ -583,6 +679,9 @@ compare_elems(struct drift_out *o, const struct rs_set *s,
 			j++;
 		} else if (cmp < 0)
 			miss[nm++] = i++;
+		else if (nsoon > 0 && bsearch(&ke.ke_v[j], soon, nsoon,
+		    sizeof(*soon), elem_sort_cb) != NULL)
+			j++;	/* about to expire: may still be there */
 		else
 			extra[nx++] = j++;
 	}
@@ -603,6 +702,7 @@ compare_elems(struct drift_out *o, const struct rs_set *s,
 	free(extra);
 	free(ke.ke_v);
 	free(exp);
+	free(soon);
 }
 
 static void
@@ -631,7 +731,7 @@ compare_sets(struct drift_out *o, const struct ruleset *rs,
 		if (strcmp(a, b) != 0)
 			differ(o, "set %s differs in type, flags or comment",
 			    rs->sets[i].name);
-		else
+		else if (!rs->sets[i].dynamic)	/* the packet path's */
 			compare_elems(o, &rs->sets[i], ks->ks_elems.ov_v[k]);
 		free(a);
 		free(b);

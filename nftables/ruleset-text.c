@@ -24,13 +24,7 @@ text_comment(FILE *f, const char *pre, const char *c)
 static unsigned
 text_addr_len(const struct rs_set *s)
 {
-	return rs_set_is_ipv6(s) ? 16 : 4;
-}
-
-static bool
-text_interval(const struct rs_set *s)
-{
-	return s->interval && (s->type == RS_SET_IPV4 || s->type == RS_SET_IPV6);
+	return rs_set_addr_len(s) == 16 ? 16 : 4;
 }
 
 static const char *
@@ -49,6 +43,14 @@ text_set_type(const struct rs_set *s)
 		return "ipv4_addr . ether_addr";
 	case RS_SET_IPV6_ETHER:
 		return "ipv6_addr . ether_addr";
+	case RS_SET_IPV4_IPV4:
+		return "ipv4_addr . ipv4_addr";
+	case RS_SET_IPV6_IPV6:
+		return "ipv6_addr . ipv6_addr";
+	case RS_SET_ETHER_IPV4:
+		return "ether_addr . ipv4_addr";
+	case RS_SET_ETHER_IPV6:
+		return "ether_addr . ipv6_addr";
 	}
 	return "?";
 }
@@ -69,8 +71,18 @@ text_addr(FILE *f, const uint8_t *addr, unsigned alen)
 	fputs(a, f);
 }
 
+/* An address, with its prefix length when it is a shorter prefix. */
 static void
-text_elem(FILE *f, const struct rs_set *s, const struct rs_elem *e)
+text_prefix(FILE *f, const uint8_t *addr, unsigned plen, unsigned alen)
+{
+	text_addr(f, addr, alen);
+	if (plen < alen * 8)
+		fprintf(f, "/%u", plen);
+}
+
+static void
+text_elem(FILE *f, const struct rs_set *s, const struct rs_elem *e,
+    int64_t now)
 {
 	unsigned alen = text_addr_len(s);
 
@@ -87,56 +99,78 @@ text_elem(FILE *f, const struct rs_set *s, const struct rs_elem *e)
 		fputs(" . ", f);
 		text_mac(f, e->mac);
 		break;
+	case RS_SET_ETHER_IPV4:
+	case RS_SET_ETHER_IPV6:
+		text_mac(f, e->mac);
+		fputs(" . ", f);
+		text_addr(f, e->addr, alen);
+		break;
+	case RS_SET_IPV4_IPV4:
+	case RS_SET_IPV6_IPV6:
+		text_prefix(f, e->addr, e->plen, alen);
+		fputs(" . ", f);
+		text_prefix(f, e->addr2, e->plen2, alen);
+		break;
 	case RS_SET_IPV4:
 	case RS_SET_IPV6:
-		text_addr(f, e->addr, alen);
-		if (text_interval(s) && e->plen < alen * 8)
-			fprintf(f, "/%u", e->plen);
+		if (rs_set_is_ranges(s))
+			text_prefix(f, e->addr, e->plen, alen);
+		else
+			text_addr(f, e->addr, alen);
 		break;
 	}
+	/* rs_set_canonical() cleared expiries of sets without timeouts and
+	 * dropped what has expired. */
+	if (e->expires_ms != 0)
+		fprintf(f, " timeout %lldms",
+		    (long long)(e->expires_ms > now ? e->expires_ms - now : 1));
 }
 
-/* The elements as build.c sends them: host bits cleared, sorted, covered
- * prefixes and duplicates dropped; the caller's set is left alone. */
+/* The elements as build.c sends them: host bits cleared, sorted, expired,
+ * covered and duplicate elements dropped; the caller's set is left alone. */
 static void
 text_elems(FILE *f, const struct rs_set *s)
 {
-	struct rs_set tmp = *s;
-	unsigned alen = text_addr_len(s), plen, i, k;
-	size_t j;
+	int64_t now = rs_now_ms();
+	struct rs_elem *v;
+	size_t j, n;
 
-	if (s->n_elems == 0)
-		return;
-	tmp.elems = xreallocarray(NULL, s->n_elems, sizeof(*tmp.elems));
-	memcpy(tmp.elems, s->elems, s->n_elems * sizeof(*s->elems));
-	tmp.cap_elems = s->n_elems;
-	for (j = 0; text_interval(s) && j < tmp.n_elems; j++) {
-		if (tmp.elems[j].plen > alen * 8)
-			tmp.elems[j].plen = (uint8_t)(alen * 8);
-		plen = tmp.elems[j].plen;
-		for (i = 0; i < alen; i++) {
-			k = plen >= 8 ? 8 : plen;
-			tmp.elems[j].addr[i] &= (uint8_t)(0xff00 >> k);
-			plen -= k;
+	n = rs_set_canonical(s, now, &v);
+	if (n > 0) {
+		fputs("\t\telements = { ", f);
+		for (j = 0; j < n; j++) {
+			if (j > 0)
+				fputs(j % TEXT_PER_LINE ? ", " :
+				    ",\n\t\t\t     ", f);
+			text_elem(f, s, &v[j], now);
 		}
+		fputs(" }\n", f);
 	}
-	rs_set_normalize(&tmp);
-	fputs("\t\telements = { ", f);
-	for (j = 0; j < tmp.n_elems; j++) {
-		if (j > 0)
-			fputs(j % TEXT_PER_LINE ? ", " : ",\n\t\t\t     ", f);
-		text_elem(f, s, &tmp.elems[j]);
-	}
-	fputs(" }\n", f);
-	free(tmp.elems);
+	free(v);
 }
 
 static void
 text_set(FILE *f, const struct rs_set *s)
 {
+	const char *sep = "\t\tflags ";
+
 	fprintf(f, "\tset %s {\n\t\ttype %s\n", s->name, text_set_type(s));
-	if (text_interval(s))
-		fputs("\t\tflags interval\n", f);
+	if (rs_set_is_ranges(s)) {
+		fprintf(f, "%sinterval", sep);
+		sep = ",";
+	}
+	if (s->dynamic) {
+		fprintf(f, "%sdynamic", sep);
+		sep = ",";
+	}
+	if (s->timeout || s->dynamic) {
+		fprintf(f, "%stimeout", sep);
+		sep = ",";
+	}
+	if (sep[0] == ',')
+		fputc('\n', f);
+	if (s->dynamic && s->gc_timeout_ms > 0)
+		fprintf(f, "\t\ttimeout %ums\n", s->gc_timeout_ms);
 	if (s->comment != NULL) {
 		text_comment(f, "\t\t", s->comment);
 		fputc('\n', f);
@@ -258,11 +292,28 @@ text_match(FILE *f, const struct ruleset *rs, const struct rs_match *m)
 	case RS_M_DADDR_SET:
 	case RS_M_SADDR_ETHER_SET:
 		s = rs_find_set(rs, m->set);
-		ip = s != NULL && rs_set_is_ipv6(s) ? "ip6" : "ip";
+		ip = s != NULL && rs_set_addr_len(s) == 16 ? "ip6" : "ip";
 		fprintf(f, "%s %s%s %s@%s", ip,
 		    m->type == RS_M_DADDR_SET ? "daddr" : "saddr",
 		    m->type == RS_M_SADDR_ETHER_SET ? " . ether saddr" : "",
 		    ne, m->set);
+		break;
+	case RS_M_ETHER_SADDR_SET:
+		fprintf(f, "ether saddr %s@%s", ne, m->set);
+		break;
+	case RS_M_SADDR_DADDR_SET:
+	case RS_M_DADDR_SADDR_SET:
+		s = rs_find_set(rs, m->set);
+		ip = s != NULL && rs_set_addr_len(s) == 16 ? "ip6" : "ip";
+		fprintf(f, "%s %s . %s %s %s@%s", ip,
+		    m->type == RS_M_SADDR_DADDR_SET ? "saddr" : "daddr", ip,
+		    m->type == RS_M_SADDR_DADDR_SET ? "daddr" : "saddr", ne,
+		    m->set);
+		break;
+	case RS_M_ETHER_SADDR_DADDR_SET:
+		s = rs_find_set(rs, m->set);
+		ip = s != NULL && rs_set_addr_len(s) == 16 ? "ip6" : "ip";
+		fprintf(f, "ether saddr . %s daddr %s@%s", ip, ne, m->set);
 		break;
 	case RS_M_L4PROTO:
 		fputs("meta l4proto ", f);
@@ -289,12 +340,19 @@ text_match(FILE *f, const struct ruleset *rs, const struct rs_match *m)
 static void
 text_rule(FILE *f, const struct ruleset *rs, const struct rs_rule *r)
 {
+	const struct rs_set *s;
 	const char *sep = "\t\t";
 	size_t i;
 
 	for (i = 0; i < r->n_m; i++) {
 		fputs(sep, f);
 		text_match(f, rs, &r->m[i]);
+		sep = " ";
+	}
+	if (r->update_set[0] != '\0') {
+		s = rs_find_set(rs, r->update_set);
+		fprintf(f, "%supdate @%s { %s saddr }", sep, r->update_set,
+		    s != NULL && rs_set_addr_len(s) == 16 ? "ip6" : "ip");
 		sep = " ";
 	}
 	if (r->counter) {

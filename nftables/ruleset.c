@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../daemon/xmalloc.h"
 #include "ruleset.h"
@@ -68,6 +69,12 @@ copy_name(char *dst, const char *src, size_t len)
 	snprintf(dst, len, "%s", src);
 }
 
+static bool
+set_is_pair(const struct rs_set *s)
+{
+	return s->type == RS_SET_IPV4_IPV4 || s->type == RS_SET_IPV6_IPV6;
+}
+
 struct rs_set *
 rs_add_set(struct ruleset *rs, const char *name, enum rs_set_type type,
     const char *comment)
@@ -79,7 +86,8 @@ rs_add_set(struct ruleset *rs, const char *name, enum rs_set_type type,
 	memset(s, 0, sizeof(*s));
 	copy_name(s->name, name, sizeof(s->name));
 	s->type = type;
-	s->interval = type == RS_SET_IPV4 || type == RS_SET_IPV6;
+	s->interval = type == RS_SET_IPV4 || type == RS_SET_IPV6 ||
+	    set_is_pair(s);
 	s->comment = comment ? comment_dup(comment) : NULL;
 	return s;
 }
@@ -109,7 +117,7 @@ rs_set_add(struct rs_set *s)
 bool
 rs_set_is_ipv6(const struct rs_set *s)
 {
-	return s->type == RS_SET_IPV6 || s->type == RS_SET_IPV6_ETHER;
+	return rs_set_addr_len(s) == 16;
 }
 
 static size_t
@@ -130,6 +138,10 @@ elem_cmp(const void *a, const void *b)
 		return c;
 	if (x->plen != y->plen)		/* wider prefix first */
 		return x->plen < y->plen ? -1 : 1;
+	if ((c = memcmp(x->addr2, y->addr2, cmp_len)) != 0)
+		return c;
+	if (x->plen2 != y->plen2)
+		return x->plen2 < y->plen2 ? -1 : 1;
 	if ((c = memcmp(x->mac, y->mac, 6)) != 0)
 		return c;
 	return strcmp(x->ifname, y->ifname);
@@ -163,7 +175,9 @@ rs_set_normalize(struct rs_set *s)
 	for (i = 1; i < s->n_elems; i++) {
 		struct rs_elem *last = &s->elems[out - 1], *e = &s->elems[i];
 
-		if (s->interval ? elem_contains(last, e) :
+		/* A pair covers another only in both fields:
+		 * rs_set_canonical() sorts that out at build time. */
+		if (s->interval && !set_is_pair(s) ? elem_contains(last, e) :
 		    elem_cmp(last, e) == 0)
 			continue;
 		s->elems[out++] = *e;
@@ -279,4 +293,220 @@ rs_n_rules(const struct ruleset *rs)
 	for (i = 0; i < rs->n_chains; i++)
 		n += rs->chains[i].n_rules;
 	return n;
+}
+
+unsigned
+rs_set_addr_len(const struct rs_set *s)
+{
+	switch (s->type) {
+	case RS_SET_IPV4:
+	case RS_SET_IPV4_ETHER:
+	case RS_SET_IPV4_IPV4:
+	case RS_SET_ETHER_IPV4:
+		return 4;
+	case RS_SET_IPV6:
+	case RS_SET_IPV6_ETHER:
+	case RS_SET_IPV6_IPV6:
+	case RS_SET_ETHER_IPV6:
+		return 16;
+	case RS_SET_IFNAME:
+	case RS_SET_ETHER:
+		break;
+	}
+	return 0;
+}
+
+bool
+rs_set_is_ranges(const struct rs_set *s)
+{
+	return s->interval && !s->dynamic && (set_is_pair(s) ||
+	    s->type == RS_SET_IPV4 || s->type == RS_SET_IPV6);
+}
+
+int64_t
+rs_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Clamp a prefix length and clear the host bits. */
+static void
+canon_prefix(uint8_t *addr, uint8_t *plen, unsigned alen)
+{
+	unsigned i, bits;
+
+	if (*plen > alen * 8)
+		*plen = (uint8_t)(alen * 8);
+	for (i = 0, bits = *plen; i < alen; i++) {
+		if (bits >= 8)
+			bits -= 8;
+		else {
+			addr[i] &= (uint8_t)(0xff00 >> bits);
+			bits = 0;
+		}
+	}
+}
+
+/* True when prefix a/aplen contains prefix b/bplen. */
+static bool
+canon_contains(const uint8_t *a, unsigned aplen, const uint8_t *b,
+    unsigned bplen)
+{
+	unsigned full = aplen / 8, rest = aplen % 8;
+	uint8_t mask;
+
+	if (bplen < aplen || memcmp(a, b, full) != 0)
+		return false;
+	if (rest == 0)
+		return true;
+	mask = (uint8_t)(0xff << (8 - rest));
+	return (a[full] & mask) == (b[full] & mask);
+}
+
+/* Order of rs_set_canonical(): by address, the wider prefix first, then
+ * the second address, MAC and interface name; never by expiry. */
+static int
+canon_cmp(const void *a, const void *b, void *arg)
+{
+	const struct rs_elem *x = a, *y = b;
+	size_t alen = *(const unsigned *)arg;
+	int c;
+
+	if ((c = memcmp(x->addr, y->addr, alen)) != 0)
+		return c;
+	if (x->plen != y->plen)
+		return x->plen < y->plen ? -1 : 1;
+	if ((c = memcmp(x->addr2, y->addr2, alen)) != 0)
+		return c;
+	if (x->plen2 != y->plen2)
+		return x->plen2 < y->plen2 ? -1 : 1;
+	if ((c = memcmp(x->mac, y->mac, 6)) != 0)
+		return c;
+	return strncmp(x->ifname, y->ifname, sizeof(x->ifname));
+}
+
+/* The later of two expiries, 0 meaning never. */
+static int64_t
+canon_later(int64_t a, int64_t b)
+{
+	if (a == 0 || b == 0)
+		return 0;
+	return a > b ? a : b;
+}
+
+/* The first kept element not below @key (binary search). */
+static size_t
+canon_lower(const struct rs_elem *v, size_t n, const struct rs_elem *key,
+    unsigned alen)
+{
+	size_t lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (canon_cmp(&v[mid], key, &alen) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * A kept pair that covers @e in both fields, or NULL.  Its first field is
+ * one of e's enclosing prefixes (lengths that occur in @len1), and for each
+ * the second field one of e's enclosing prefixes (lengths in @len2): each
+ * candidate is one binary search, so large sets stay cheap.
+ */
+static struct rs_elem *
+canon_pair_cover(struct rs_elem *kept, size_t n, const struct rs_elem *e,
+    unsigned alen, const bool *len1, const bool *len2)
+{
+	struct rs_elem key;
+	unsigned p1, p2;
+	size_t i;
+
+	for (p1 = 0; p1 <= e->plen; p1++) {
+		if (!len1[p1])
+			continue;
+		for (p2 = 0; p2 <= e->plen2; p2++) {
+			if (!len2[p2])
+				continue;
+			memset(&key, 0, sizeof(key));
+			memcpy(key.addr, e->addr, alen);
+			key.plen = (uint8_t)p1;
+			canon_prefix(key.addr, &key.plen, alen);
+			memcpy(key.addr2, e->addr2, alen);
+			key.plen2 = (uint8_t)p2;
+			canon_prefix(key.addr2, &key.plen2, alen);
+			i = canon_lower(kept, n, &key, alen);
+			if (i < n && kept[i].plen == p1 && kept[i].plen2 == p2 &&
+			    memcmp(kept[i].addr, key.addr, alen) == 0 &&
+			    memcmp(kept[i].addr2, key.addr2, alen) == 0)
+				return &kept[i];
+		}
+	}
+	return NULL;
+}
+
+size_t
+rs_set_canonical(const struct rs_set *s, int64_t cutoff_ms,
+    struct rs_elem **out)
+{
+	bool expiring = s->timeout || s->dynamic, ranges = rs_set_is_ranges(s);
+	bool pair = ranges && set_is_pair(s), len1[129], len2[129];
+	unsigned alen = rs_set_addr_len(s), cmplen = alen ? alen : 4;
+	struct rs_elem *v, *last, *cover;
+	size_t i, n = 0, kept;
+
+	v = xreallocarray(NULL, s->n_elems ? s->n_elems : 1, sizeof(*v));
+	for (i = 0; i < s->n_elems; i++) {
+		if (expiring && s->elems[i].expires_ms != 0 &&
+		    s->elems[i].expires_ms <= cutoff_ms)
+			continue;
+		v[n] = s->elems[i];
+		if (!expiring)
+			v[n].expires_ms = 0;
+		if (ranges)
+			canon_prefix(v[n].addr, &v[n].plen, alen);
+		if (pair)
+			canon_prefix(v[n].addr2, &v[n].plen2, alen);
+		n++;
+	}
+	if (n > 1)
+		qsort_r(v, n, sizeof(*v), canon_cmp, &cmplen);
+
+	memset(len1, 0, sizeof(len1));
+	memset(len2, 0, sizeof(len2));
+	for (i = 0, kept = 0; i < n; i++) {
+		last = kept > 0 ? &v[kept - 1] : NULL;
+		cover = NULL;
+		if (last == NULL)
+			;
+		else if (pair)
+			cover = canon_pair_cover(v, kept, &v[i], alen, len1,
+			    len2);
+		else if (ranges) {
+			/* Kept prefixes are disjoint and sorted: only the
+			 * last one can contain this one. */
+			if (canon_contains(last->addr, last->plen, v[i].addr,
+			    v[i].plen))
+				cover = last;
+		} else if (canon_cmp(last, &v[i], &cmplen) == 0)
+			cover = last;
+		if (cover != NULL) {
+			cover->expires_ms = canon_later(cover->expires_ms,
+			    v[i].expires_ms);
+			continue;
+		}
+		if (pair) {
+			len1[v[i].plen] = true;
+			len2[v[i].plen2] = true;
+		}
+		v[kept++] = v[i];
+	}
+	*out = v;
+	return kept;
 }

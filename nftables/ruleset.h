@@ -27,6 +27,12 @@ enum rs_set_type {
 	RS_SET_ETHER,		/* type ether_addr */
 	RS_SET_IPV4_ETHER,	/* type ipv4_addr . ether_addr */
 	RS_SET_IPV6_ETHER,	/* type ipv6_addr . ether_addr */
+	RS_SET_IPV4_IPV4,	/* type ipv4_addr . ipv4_addr, flags interval
+				 * unless @interval is cleared (isolated
+				 * prefix or host . kept host) */
+	RS_SET_IPV6_IPV6,	/* type ipv6_addr . ipv6_addr, likewise */
+	RS_SET_ETHER_IPV4,	/* type ether_addr . ipv4_addr */
+	RS_SET_ETHER_IPV6,	/* type ether_addr . ipv6_addr */
 };
 
 /**
@@ -41,17 +47,38 @@ struct rs_elem {
 	uint8_t		addr[16];
 	uint8_t		plen;
 	uint8_t		mac[6];
+	uint8_t		addr2[16];	/* second address of *_IPV4/6 pairs */
+	uint8_t		plen2;
+	int64_t		expires_ms;	/* CLOCK_REALTIME ms; 0 = never */
 };
 
 /**
  * struct rs_set - a named set in table inet sanso
- * @interval: prefixes (RS_SET_IPV4/IPV6); the elements are kept sorted and
- *   free of overlaps by rs_set_normalize() before build or print
+ * @interval: prefixes (RS_SET_IPV4/IPV6 and the IP pairs; rs_add_set()
+ *   sets it for those types); the elements are kept sorted and free of
+ *   overlaps by rs_set_normalize() before build or print.  Cleared, the
+ *   set is a hash of whole addresses: an element change costs the same
+ *   whatever the set's size, where the kernel rebuilds an interval set's
+ *   lookup structure on every commit
+ * @timeout: elements may carry an expiry (flags timeout); the kernel
+ *   removes them when it passes.  In a set without it, expires_ms is
+ *   ignored (the kernel could not enforce it)
+ * @dynamic: the kernel fills it from the packet path (flags dynamic);
+ *   its contents are not ours, so drift checks ignore them.  A dynamic set
+ *   is always flags dynamic,timeout and never an interval set (the kernel
+ *   cannot update interval sets from the packet path)
+ *
+ * RS_SET_IPV4_IPV4 and RS_SET_IPV6_IPV6 with @interval have a prefix in
+ * each field (the kernel's pipapo set); without it both fields are whole
+ * addresses (a hash of the concatenation).
  */
 struct rs_set {
 	char		 name[RS_NAME_MAX];
 	enum rs_set_type type;
 	bool		 interval;
+	bool		 timeout;
+	bool		 dynamic;
+	uint32_t	 gc_timeout_ms;	/* dynamic sets: default element timeout */
 	struct rs_elem	*elems;
 	size_t		 n_elems;
 	size_t		 cap_elems;
@@ -71,6 +98,10 @@ enum rs_match_type {
 	RS_M_ICMP_TYPE,		/* icmp type lo-hi (u8 range, IPv4) */
 	RS_M_ICMPV6_TYPE,	/* icmpv6 type lo-hi */
 	RS_M_CT_STATE,		/* ct state & u != 0 (u = RS_CT_* bits) */
+	RS_M_ETHER_SADDR_SET,	/* ether saddr @set */
+	RS_M_SADDR_DADDR_SET,	/* ip[6] saddr . ip[6] daddr @set */
+	RS_M_DADDR_SADDR_SET,	/* ip[6] daddr . ip[6] saddr @set */
+	RS_M_ETHER_SADDR_DADDR_SET, /* ether saddr . ip[6] daddr @set */
 };
 
 /* Same values as the kernel's NF_CT_STATE_BIT() for these states. */
@@ -111,10 +142,14 @@ enum rs_verdict {
  * @counter_obj: name of a named counter object, or "" for none
  * @target: chain name for RS_V_JUMP
  * @comment: printed as comment "..." and stored as rule userdata; owned
+ * @update_set: before the verdict, add or refresh the packet's source
+ *   address in this dynamic set (family from the set type), with the
+ *   set's gc_timeout_ms
  * @origin: opaque tag from the compiler (e.g. the conduit) to trace kernel
  *   errors back to policy.yaml
  */
 struct rs_rule {
+	char		 update_set[RS_NAME_MAX];	/* "" or: update @set { ip[6] saddr } */
 	struct rs_match	*m;
 	size_t		 n_m;
 	size_t		 cap_m;
@@ -182,7 +217,28 @@ struct rs_rule	*rs_add_rule(struct rs_chain *);	/* zeroed new rule */
 struct rs_match	*rs_rule_match(struct rs_rule *, enum rs_match_type);
 void		 rs_rule_comment(struct rs_rule *, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
+/* The set's IP field(s) are IPv6 (every set type with one, pairs and
+ * MAC . address included). */
 bool		 rs_set_is_ipv6(const struct rs_set *);
+/* Address length of the set's IP field(s): 4 or 16, for every set type
+ * including the pairs (0 for ifname and ether sets). */
+unsigned	 rs_set_addr_len(const struct rs_set *);
+/* Whether the kernel gets the set's elements as ranges (interval sets,
+ * the IP pairs among them). */
+bool		 rs_set_is_ranges(const struct rs_set *);
+/*
+ * The elements of @s as they go to the kernel, in a new array in *out (free
+ * it): prefixes with their host bits cleared; in a timeout set the elements
+ * that expire at or before @cutoff_ms left out; sorted; duplicates dropped
+ * and, where the kernel takes ranges, elements covered by another dropped
+ * (the kernel refuses overlaps).  The element that stays keeps the later of
+ * the expiries (0 = never), so merging never ends an isolation early.  The
+ * caller's set is left alone.  Returns the count.
+ */
+size_t		 rs_set_canonical(const struct rs_set *s, int64_t cutoff_ms,
+		    struct rs_elem **out);
+/* CLOCK_REALTIME in ms, the clock of rs_elem.expires_ms. */
+int64_t		 rs_now_ms(void);
 /* Element count over all sets (for status and benchmarks). */
 size_t		 rs_n_elems(const struct ruleset *);
 size_t		 rs_n_rules(const struct ruleset *);

@@ -105,28 +105,31 @@ expect_exit 1 "query with a bad service names the field" \
     ctl policy query --from lgwan:10.20.0.100 --to internet:10.30.0.10 --service tcp/70000
 expect_out "service" "bad service error names the field"
 
-# -- drift: someone else changes table inet sanso behind sansod's back.
-nsx nft add rule inet sanso forward accept
-expect_exit 4 "status exits 4 when a rule was added to the table" ctl status
-expect_out "DRIFT" "status reports the drift"
-check "status --json: present but not matching" \
-    test "$(ctl_jq '"\(.kernel.present) \(.kernel.match)"' status)" = "true false"
+# -- drift: someone else changes table inet sanso behind sansod's back;
+# sansod notices (nf_tables notifications, and a read-back every second)
+# and restores policy + isolations (issue 3 item 5).
+# poll N COMMAND...: up to N tenths of a second until COMMAND succeeds.
+poll() {
+	local n=$1 i
+	shift
+	for i in $(seq 1 "$n"); do "$@" && return 0; sleep 0.1; done
+	return 1
+}
+no_foreign_rule() {
+	! ip netns exec "$NS" nft list chain inet sanso forward | grep -q 'comment "foreign"'
+}
+nsx nft add rule inet sanso forward accept comment '"foreign"'
+check "a rule added behind sansod's back is gone within 1 s" poll 10 no_foreign_rule
 check "the drift is logged" grep -q "kernel drift: table inet sanso differs" "$T/sansod.log"
-nsx nft delete table inet sanso
-expect_exit 4 "status exits 4 when the table is gone" ctl status
-expect_out "missing" "status says the table is missing"
-expect_exit 0 "a fresh apply repairs it" ctl policy apply "$T/variant.yaml"
+check "and its repair" grep -q "kernel drift repaired" "$T/sansod.log"
 expect_exit 0 "status is clean again" ctl status
-# The periodic check (every 10 s) notices drift without anyone asking.
-before_drift=$(grep -c "kernel drift:" "$T/sansod.log")
+check "status --json: present and matching" \
+    test "$(ctl_jq '"\(.kernel.present) \(.kernel.match)"' status)" = "true true"
 nsx nft delete table inet sanso
-for i in $(seq 1 60); do
-	[ "$(grep -c "kernel drift:" "$T/sansod.log")" -gt "$before_drift" ] && break
-	sleep 0.25
-done
-check "the periodic drift check logs a vanished table within 15 s" \
-    test "$(grep -c "kernel drift:" "$T/sansod.log")" -gt "$before_drift"
-expect_exit 0 "apply again" ctl policy apply "$T/variant.yaml"
+check "a deleted table is back within 1 s" poll 10 has_table
+check "the table is the running policy's" test "$(ctl_jq .kernel.match status)" = true
+check "the missing table is logged" grep -q "table inet sanso is missing" "$T/sansod.log"
+expect_exit 0 "a fresh apply still works" ctl policy apply "$T/variant.yaml"
 
 # -- daemon unreachable.
 expect_exit 3 "status without a daemon exits 3" \

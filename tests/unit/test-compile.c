@@ -98,12 +98,28 @@ rule_str(const struct rs_rule *r)
 			    m->u == (RS_CT_ESTABLISHED | RS_CT_RELATED) ?
 			    "established,related" : "?");
 			break;
+		case RS_M_ETHER_SADDR_SET:
+			fprintf(f, "ether saddr %s@%s", neg, m->set);
+			break;
+		case RS_M_SADDR_DADDR_SET:
+			fprintf(f, "saddr.daddr %s@%s", neg, m->set);
+			break;
+		case RS_M_DADDR_SADDR_SET:
+			fprintf(f, "daddr.saddr %s@%s", neg, m->set);
+			break;
+		case RS_M_ETHER_SADDR_DADDR_SET:
+			fprintf(f, "ether saddr.daddr %s@%s", neg, m->set);
+			break;
 		}
 	}
+	if (r->update_set[0] != '\0')
+		fprintf(f, "%supdate @%s", r->n_m > 0 ? " " : "",
+		    r->update_set);
 	if (r->counter_obj[0] != '\0')
 		fprintf(f, "%scounter %s", r->n_m > 0 ? " " : "",
 		    r->counter_obj);
-	fprintf(f, "%s", r->n_m > 0 || r->counter_obj[0] ? " " : "");
+	fprintf(f, "%s", r->n_m > 0 || r->counter_obj[0] ||
+	    r->update_set[0] ? " " : "");
 	switch (r->verdict) {
 	case RS_V_ACCEPT:
 		fputs("accept", f);
@@ -500,6 +516,8 @@ START_TEST(alpha_input)
 {
 	static const char *const want[] = {
 		"iifname lo accept",
+		/* isolated endpoints must not reach the gateway either */
+		"jump isolation",
 		"ct invalid drop",
 		"ct established,related accept",
 		"l4proto icmpv6 icmpv6 type 133-136 accept",
@@ -512,6 +530,8 @@ START_TEST(alpha_input)
 		"nfproto ipv4 iifname @z_mgmt_if l4proto tcp dport 22 accept",
 		"nfproto ipv4 iifname @z_mgmt_if l4proto tcp dport 443 accept",
 		"nfproto ipv4 iifname @z_mgmt_if l4proto icmp accept",
+		/* explicit, besides the policy: see compile_final_drop() */
+		"drop",
 		NULL
 	};
 	const struct rs_chain *ch = rs_find_chain(alpha_rs, CHAIN_INPUT);
@@ -733,6 +753,171 @@ START_TEST(inline_normalised)
 }
 END_TEST
 
+/* --- isolation -------------------------------------------------------- */
+
+static struct isolation_target
+target(const char *s)
+{
+	struct isolation_target t;
+	char err[256];
+
+	ck_assert_msg(isolation_target_parse(s, &t, err, sizeof(err)),
+	    "%s: %s", s, err);
+	return t;
+}
+
+static void
+assert_pair_elem(const struct rs_elem *e, const char *addr, unsigned plen,
+    const char *addr2, int64_t expires)
+{
+	uint8_t want[16] = { 0 };
+
+	assert_prefix_elem(e, AF_INET, addr, plen);
+	ck_assert_int_eq(inet_pton(AF_INET, addr2, want), 1);
+	ck_assert_msg(memcmp(e->addr2, want, 4) == 0, "kept host is not %s",
+	    addr2);
+	ck_assert_uint_eq(e->plen2, 32);
+	ck_assert_int_eq(e->expires_ms, expires);
+}
+
+/*
+ * Nested prefixes merge into the wider one, which lives as long as the
+ * longest-lived of them; kept hosts stay per isolated prefix.  Single
+ * addresses go to the hash sets isohost4/6 and isokeephost4/6 on their own,
+ * even inside an isolated prefix, so each keeps its own expiry.
+ */
+START_TEST(isolation_sets)
+{
+	struct isolation_target t[6], k[5];
+	struct compile_isolation v[6];
+	struct ruleset *rs = ruleset_new();
+	const struct rs_set *s;
+
+	memset(v, 0, sizeof(v));
+	t[0] = target("10.0.0.0/24");
+	k[0] = target("10.9.0.1");
+	t[1] = target("10.0.0.5");
+	k[1] = target("10.9.0.1");
+	t[2] = target("10.0.0.7");
+	k[2] = target("10.9.0.2");
+	t[3] = target("fd00::1");
+	t[4] = target("52-54-00-0A-00-05");
+	k[3] = target("10.9.0.3");
+	k[4] = target("fd00::9");
+	t[5] = target("10.0.0.128/25");
+	v[0] = (struct compile_isolation){ &t[0], &k[0], 1, 1000 };
+	v[1] = (struct compile_isolation){ &t[1], &k[1], 1, 0 };
+	v[2] = (struct compile_isolation){ &t[2], &k[2], 1, 5000 };
+	v[3] = (struct compile_isolation){ &t[3], NULL, 0, 7000 };
+	v[4] = (struct compile_isolation){ &t[4], &k[3], 2, 9000 };
+	v[5] = (struct compile_isolation){ &t[5], NULL, 0, 3000 };
+	compile_isolation_sets(rs, v, 6);
+
+	s = set(rs, SET_ISO4);
+	ck_assert(s->interval && s->timeout && !s->dynamic);
+	ck_assert_uint_eq(s->n_elems, 1);
+	assert_prefix_elem(&s->elems[0], AF_INET, "10.0.0.0", 24);
+	ck_assert_int_eq(s->elems[0].expires_ms, 3000);	/* the /25's */
+	s = set(rs, SET_ISOHOST4);
+	ck_assert_int_eq(s->type, RS_SET_IPV4);
+	ck_assert(!s->interval && s->timeout && !s->dynamic);
+	ck_assert_uint_eq(s->n_elems, 2);
+	assert_prefix_elem(&s->elems[0], AF_INET, "10.0.0.5", 32);
+	ck_assert_int_eq(s->elems[0].expires_ms, 0);
+	assert_prefix_elem(&s->elems[1], AF_INET, "10.0.0.7", 32);
+	ck_assert_int_eq(s->elems[1].expires_ms, 5000);
+	ck_assert_uint_eq(set(rs, SET_ISO6)->n_elems, 0);
+	s = set(rs, SET_ISOHOST6);
+	ck_assert(!s->interval && s->timeout);
+	ck_assert_uint_eq(s->n_elems, 1);
+	assert_prefix_elem(&s->elems[0], AF_INET6, "fd00::1", 128);
+	ck_assert_int_eq(s->elems[0].expires_ms, 7000);
+	s = set(rs, SET_ISOMAC);
+	ck_assert(!s->interval && s->timeout);
+	ck_assert_uint_eq(s->n_elems, 1);
+	ck_assert(memcmp(s->elems[0].mac, "\x52\x54\x00\x0a\x00\x05", 6) == 0);
+
+	s = set(rs, SET_ISOKEEP4);
+	ck_assert_int_eq(s->type, RS_SET_IPV4_IPV4);
+	ck_assert(s->interval && rs_set_is_ranges(s));
+	ck_assert_uint_eq(s->n_elems, 1);
+	assert_pair_elem(&s->elems[0], "10.0.0.0", 24, "10.9.0.1", 1000);
+	ck_assert_uint_eq(set(rs, SET_ISOKEEP6)->n_elems, 0);
+	s = set(rs, SET_ISOKEEPHOST4);
+	ck_assert_int_eq(s->type, RS_SET_IPV4_IPV4);
+	ck_assert(!s->interval && !rs_set_is_ranges(s) && s->timeout);
+	ck_assert_uint_eq(s->n_elems, 2);
+	assert_pair_elem(&s->elems[0], "10.0.0.5", 32, "10.9.0.1", 0);
+	assert_pair_elem(&s->elems[1], "10.0.0.7", 32, "10.9.0.2", 5000);
+	ck_assert_uint_eq(set(rs, SET_ISOKEEPHOST6)->n_elems, 0);
+
+	s = set(rs, SET_ISOKEEPMAC4);
+	ck_assert_uint_eq(s->n_elems, 1);
+	assert_prefix_elem(&s->elems[0], AF_INET, "10.9.0.3", 32);
+	ck_assert(memcmp(s->elems[0].mac, t[4].it_mac, 6) == 0);
+	ck_assert_uint_eq(set(rs, SET_ISOKEEPMAC6)->n_elems, 1);
+	s = set(rs, SET_ISOMACPEER6);
+	ck_assert_uint_eq(s->n_elems, 1);
+	assert_prefix_elem(&s->elems[0], AF_INET6, "fd00::9", 128);
+	ck_assert_int_eq(s->elems[0].expires_ms, 9000);
+
+	s = set(rs, SET_ISOLEARN4);
+	ck_assert(s->dynamic && s->timeout && !s->interval);
+	ck_assert_uint_eq(s->gc_timeout_ms, COMPILE_ISOLEARN_MS);
+	ck_assert_uint_eq(s->n_elems, 0);
+	ruleset_free(rs);
+}
+END_TEST
+
+START_TEST(isolation_rules)
+{
+	static const char *const want[] = {
+		"saddr.daddr @isokeep4 return",
+		"daddr.saddr @isokeep4 return",
+		"saddr.daddr @isokeephost4 return",
+		"daddr.saddr @isokeephost4 return",
+		"ether saddr.daddr @isokeepmac4 return",
+		"saddr @isomacpeer4 daddr @isolearn4 return",
+		"saddr.daddr @isokeep6 return",
+		"daddr.saddr @isokeep6 return",
+		"saddr.daddr @isokeephost6 return",
+		"daddr.saddr @isokeephost6 return",
+		"ether saddr.daddr @isokeepmac6 return",
+		"saddr @isomacpeer6 daddr @isolearn6 return",
+		"nfproto ipv4 ether saddr @isomac update @isolearn4 counter c_isolation drop",
+		"saddr @iso4 counter c_isolation drop",
+		"daddr @iso4 counter c_isolation drop",
+		"saddr @isohost4 counter c_isolation drop",
+		"daddr @isohost4 counter c_isolation drop",
+		"saddr @isolearn4 counter c_isolation drop",
+		"daddr @isolearn4 counter c_isolation drop",
+		"nfproto ipv6 ether saddr @isomac update @isolearn6 counter c_isolation drop",
+		"saddr @iso6 counter c_isolation drop",
+		"daddr @iso6 counter c_isolation drop",
+		"saddr @isohost6 counter c_isolation drop",
+		"daddr @isohost6 counter c_isolation drop",
+		"saddr @isolearn6 counter c_isolation drop",
+		"daddr @isolearn6 counter c_isolation drop",
+		NULL
+	};
+	struct ruleset *rs = compile_policy(alpha);
+	const struct rs_chain *ch;
+	size_t i;
+
+	ck_assert_uint_eq(rs_find_chain(rs, CHAIN_ISOLATION)->n_rules, 0);
+	compile_isolations(rs, NULL, 0);
+	ch = rs_find_chain(rs, CHAIN_ISOLATION);
+	for (i = 0; want[i] != NULL && i < ch->n_rules; i++)
+		assert_rule(&ch->rules[i], want[i]);
+	ck_assert_uint_eq(ch->n_rules, i);
+	ck_assert_ptr_null(want[i]);
+	ck_assert_uint_eq(set(rs, SET_ISO4)->n_elems, 0);
+	ck_assert_str_eq(rs->counters[rs->n_counters - 1].name,
+	    COUNTER_ISOLATION);
+	ruleset_free(rs);
+}
+END_TEST
+
 static Suite *
 compile_suite(void)
 {
@@ -751,6 +936,8 @@ compile_suite(void)
 	tcase_add_test(tc, alpha_sets);
 	tcase_add_test(tc, alpha_counters);
 	tcase_add_test(tc, alpha_input);
+	tcase_add_test(tc, isolation_sets);
+	tcase_add_test(tc, isolation_rules);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("inline");
