@@ -40,15 +40,18 @@ static void	kernel_index_free(void);
  *
  * Why skipping is safe: the generation id is per network namespace and
  * the kernel bumps it on every nf_tables commit in it, by any process
- * (nft, another daemon, us), and only then.  Every change to table inet
- * sanso that the check could find -- table, chain, rule, set, element,
- * counter deleted or added by hand, `nft flush ruleset` -- is a commit.
- * So when the id still equals one at which the table matched, the table
- * still matches.  What changes without a commit is left out of the
- * comparison anyway (counter values, what the packet path adds to dynamic
- * sets) or is the kernel doing what it was told (elements dropped by their
- * timeout; svc_isolation_expire_due() drops them from the reference with a
- * commit of ours).  Any other change of the id means a full check.
+ * (nft, another daemon, us).  Every change to table inet sanso that the
+ * check could find -- table, chain, rule, set, element, counter deleted or
+ * added by hand, `nft flush ruleset` -- is a commit.  So when the id still
+ * equals one at which the table matched, the table still matches (a bump
+ * that changed nothing of ours only costs a read-back).  What changes
+ * without a commit is left out of the comparison anyway (counter values,
+ * what the packet path adds to dynamic sets) or is the kernel doing what
+ * it was told (elements dropped by their timeout, which bumps nothing;
+ * svc_isolation_expire_due() drops them from the reference with a commit
+ * of ours).  Any other change of the id means a full check.  svc-policy.c
+ * drains the monitor before asking, so a foreign change just notified is
+ * not skipped either.
  *
  * A generation is recorded (kernel_gen_ok):
  * - after a full check that matched, when the id was the same before and

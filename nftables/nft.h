@@ -47,10 +47,10 @@ int	nft_check_drift(const struct ruleset *rs, struct nft_drift *out);
 /*
  * The nf_tables generation id of this network namespace (NFT_MSG_GETGEN,
  * NFTA_GEN_ID), asked on the shared socket.  The kernel bumps it on every
- * commit in the namespace, whoever makes it, and on nothing else: an
- * unchanged id means no table changed since it was read.  (Element
- * timeouts, counters and what the packet path adds to dynamic sets change
- * without a commit.)  Returns 0 or -errno.
+ * commit in the namespace, whoever makes it: an unchanged id means no
+ * table changed since it was read.  (Element timeouts, counters and what
+ * the packet path adds to dynamic sets change without a commit.)  Returns
+ * 0 or -errno.
  */
 int	nft_generation(uint32_t *gen);
 
