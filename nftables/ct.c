@@ -19,6 +19,7 @@
 
 #include "../daemon/log.h"
 #include "../daemon/xmalloc.h"
+#include "mnl.h"
 #include "nft.h"
 
 /*
@@ -44,7 +45,6 @@
 #define CT_RCVBUF	(4 * 1024 * 1024)
 #define CT_ACK_WAIT_MS	1000
 #define CT_DUMP_TRIES	3
-#define CT_DUMP_BUF	(64 * 1024)	/* one dump reply (the kernel sizes them by ours) */
 
 /**
  * struct ct_ctx - the dump's matches, as ready DELETE requests
@@ -181,12 +181,9 @@ static int
 ct_dump(struct mnl_socket *nl, struct ct_ctx *cc)
 {
 	char req[MNL_SOCKET_BUFFER_SIZE];
-	char *buf = xmalloc(CT_DUMP_BUF);
-	uint32_t portid = mnl_socket_get_portid(nl), seq;
+	uint32_t seq;
 	struct nlmsghdr *nlh;
 	struct nfgenmsg *nfg;
-	ssize_t n;
-	int ret;
 
 	seq = (uint32_t)time(NULL);
 	nlh = mnl_nlmsg_put_header(req);
@@ -196,28 +193,7 @@ ct_dump(struct mnl_socket *nl, struct ct_ctx *cc)
 	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
 	nfg->nfgen_family = AF_UNSPEC;		/* IPv4 and IPv6 */
 	nfg->version = NFNETLINK_V0;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		ret = -errno;
-		goto cleanup;
-	}
-	for (;;) {
-		if ((n = mnl_socket_recvfrom(nl, buf, CT_DUMP_BUF)) <
-		    0) {
-			ret = -errno;
-			goto cleanup;
-		}
-		ret = mnl_cb_run(buf, (size_t)n, seq, portid, ct_dump_cb, cc);
-		if (ret < 0) {
-			ret = errno ? -errno : -EPROTO;
-			goto cleanup;
-		}
-		if (ret == MNL_CB_STOP)
-			break;
-	}
-	ret = 0;
-cleanup:
-	free(buf);
-	return ret;
+	return mnl_sanso_talk(nl, nlh, ct_dump_cb, cc);
 }
 
 /* Send the DELETEs, many per sendmsg; returns how many the kernel did. */

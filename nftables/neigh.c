@@ -14,9 +14,9 @@
 #include <libmnl/libmnl.h>
 
 #include "../daemon/xmalloc.h"
+#include "mnl.h"
 #include "nft.h"
 
-#define NEIGH_DUMP_BUF	(64 * 1024)
 #define NEIGH_TRIES	3
 
 struct neigh_ctx {
@@ -80,12 +80,9 @@ static int
 neigh_dump(struct mnl_socket *nl, struct neigh_ctx *nc)
 {
 	char req[MNL_SOCKET_BUFFER_SIZE];
-	char *buf = xmalloc(NEIGH_DUMP_BUF);
-	uint32_t portid = mnl_socket_get_portid(nl), seq = (uint32_t)time(NULL);
+	uint32_t seq = (uint32_t)time(NULL);
 	struct nlmsghdr *nlh;
 	struct ndmsg *nd;
-	ssize_t n;
-	int ret;
 
 	nlh = mnl_nlmsg_put_header(req);
 	nlh->nlmsg_type = RTM_GETNEIGH;
@@ -93,27 +90,7 @@ neigh_dump(struct mnl_socket *nl, struct neigh_ctx *nc)
 	nlh->nlmsg_seq = seq;
 	nd = mnl_nlmsg_put_extra_header(nlh, sizeof(*nd));
 	nd->ndm_family = AF_UNSPEC;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		ret = -errno;
-		goto cleanup;
-	}
-	for (;;) {
-		if ((n = mnl_socket_recvfrom(nl, buf, NEIGH_DUMP_BUF)) < 0) {
-			ret = -errno;
-			goto cleanup;
-		}
-		ret = mnl_cb_run(buf, (size_t)n, seq, portid, neigh_cb, nc);
-		if (ret < 0) {
-			ret = errno ? -errno : -EPROTO;
-			goto cleanup;
-		}
-		if (ret == MNL_CB_STOP)
-			break;
-	}
-	ret = 0;
-cleanup:
-	free(buf);
-	return ret;
+	return mnl_sanso_talk(nl, nlh, neigh_cb, nc);
 }
 
 int
