@@ -525,21 +525,6 @@ compile_policy(const struct policy *p)
 
 /* --- CSIRT isolation ------------------------------------------------- */
 
-/* 0 means "never expires", so it outlives everything. */
-static int64_t
-compile_expiry_max(int64_t a, int64_t b)
-{
-	if (a == 0 || b == 0)
-		return 0;
-	return a > b ? a : b;
-}
-
-static bool
-compile_set_is_pair(const struct rs_set *s)
-{
-	return s->type == RS_SET_IPV4_IPV4 || s->type == RS_SET_IPV6_IPV6;
-}
-
 int
 compile_elem_cmp(const struct rs_set *s, const struct rs_elem *a,
     const struct rs_elem *b)
@@ -548,7 +533,7 @@ compile_elem_cmp(const struct rs_set *s, const struct rs_elem *a,
 
 	/* Pairs group by kept host first, so that the isolated prefixes
 	 * kept to one host sit together and nest in order. */
-	if (compile_set_is_pair(s)) {
+	if (rs_set_is_pair(s)) {
 		if ((c = memcmp(a->addr2, b->addr2, sizeof(a->addr2))) != 0)
 			return c;
 		if (a->plen2 != b->plen2)
@@ -560,7 +545,7 @@ compile_elem_cmp(const struct rs_set *s, const struct rs_elem *a,
 		return c;
 	if (a->plen != b->plen)		/* the wider prefix first */
 		return a->plen < b->plen ? -1 : 1;
-	if (!compile_set_is_pair(s)) {
+	if (!rs_set_is_pair(s)) {
 		if ((c = memcmp(a->addr2, b->addr2, sizeof(a->addr2))) != 0)
 			return c;
 		if (a->plen2 != b->plen2)
@@ -588,7 +573,7 @@ compile_elem_covers(const struct rs_set *s, const struct rs_elem *a,
 
 	if (!s->interval || b->plen < a->plen)
 		return false;
-	if (compile_set_is_pair(s) && (a->plen2 != b->plen2 ||
+	if (rs_set_is_pair(s) && (a->plen2 != b->plen2 ||
 	    memcmp(a->addr2, b->addr2, sizeof(a->addr2)) != 0))
 		return false;
 	if (memcmp(a->addr, b->addr, full) != 0)
@@ -616,7 +601,7 @@ compile_isolation_normalize(struct rs_set *s)
 
 		if (compile_elem_cmp(s, last, e) == 0 ||
 		    compile_elem_covers(s, last, e)) {
-			last->expires_ms = compile_expiry_max(last->expires_ms,
+			last->expires_ms = rs_expiry_later(last->expires_ms,
 			    e->expires_ms);
 			continue;
 		}

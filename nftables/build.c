@@ -101,8 +101,7 @@ set_is_concat(const struct rs_set *s)
 static bool
 set_is_pair(const struct rs_set *s)
 {
-	return (s->type == RS_SET_IPV4_IPV4 || s->type == RS_SET_IPV6_IPV6) &&
-	    rs_set_is_ranges(s);
+	return rs_set_is_pair(s) && rs_set_is_ranges(s);
 }
 
 static bool

@@ -69,8 +69,8 @@ copy_name(char *dst, const char *src, size_t len)
 	snprintf(dst, len, "%s", src);
 }
 
-static bool
-set_is_pair(const struct rs_set *s)
+bool
+rs_set_is_pair(const struct rs_set *s)
 {
 	return s->type == RS_SET_IPV4_IPV4 || s->type == RS_SET_IPV6_IPV6;
 }
@@ -87,7 +87,7 @@ rs_add_set(struct ruleset *rs, const char *name, enum rs_set_type type,
 	copy_name(s->name, name, sizeof(s->name));
 	s->type = type;
 	s->interval = type == RS_SET_IPV4 || type == RS_SET_IPV6 ||
-	    set_is_pair(s);
+	    rs_set_is_pair(s);
 	s->comment = comment ? comment_dup(comment) : NULL;
 	return s;
 }
@@ -177,7 +177,7 @@ rs_set_normalize(struct rs_set *s)
 
 		/* A pair covers another only in both fields:
 		 * rs_set_canonical() sorts that out at build time. */
-		if (s->interval && !set_is_pair(s) ? elem_contains(last, e) :
+		if (s->interval && !rs_set_is_pair(s) ? elem_contains(last, e) :
 		    elem_cmp(last, e) == 0)
 			continue;
 		s->elems[out++] = *e;
@@ -319,7 +319,7 @@ rs_set_addr_len(const struct rs_set *s)
 bool
 rs_set_is_ranges(const struct rs_set *s)
 {
-	return s->interval && !s->dynamic && (set_is_pair(s) ||
+	return s->interval && !s->dynamic && (rs_set_is_pair(s) ||
 	    s->type == RS_SET_IPV4 || s->type == RS_SET_IPV6);
 }
 
@@ -388,9 +388,8 @@ canon_cmp(const void *a, const void *b, void *arg)
 	return strncmp(x->ifname, y->ifname, sizeof(x->ifname));
 }
 
-/* The later of two expiries, 0 meaning never. */
-static int64_t
-canon_later(int64_t a, int64_t b)
+int64_t
+rs_expiry_later(int64_t a, int64_t b)
 {
 	if (a == 0 || b == 0)
 		return 0;
@@ -456,7 +455,7 @@ rs_set_canonical(const struct rs_set *s, int64_t cutoff_ms,
     struct rs_elem **out)
 {
 	bool expiring = s->timeout || s->dynamic, ranges = rs_set_is_ranges(s);
-	bool pair = ranges && set_is_pair(s), len1[129], len2[129];
+	bool pair = ranges && rs_set_is_pair(s), len1[129], len2[129];
 	unsigned alen = rs_set_addr_len(s), cmplen = alen ? alen : 4;
 	struct rs_elem *v, *last, *cover;
 	size_t i, n = 0, kept;
@@ -497,7 +496,7 @@ rs_set_canonical(const struct rs_set *s, int64_t cutoff_ms,
 		} else if (canon_cmp(last, &v[i], &cmplen) == 0)
 			cover = last;
 		if (cover != NULL) {
-			cover->expires_ms = canon_later(cover->expires_ms,
+			cover->expires_ms = rs_expiry_later(cover->expires_ms,
 			    v[i].expires_ms);
 			continue;
 		}

@@ -220,6 +220,10 @@ void		 rs_rule_comment(struct rs_rule *, const char *fmt, ...)
 /* The set's IP field(s) are IPv6 (every set type with one, pairs and
  * MAC . address included). */
 bool		 rs_set_is_ipv6(const struct rs_set *);
+/* An address . address set (isolated prefix or host . kept host). */
+bool		 rs_set_is_pair(const struct rs_set *);
+/* The later of two element expiries, 0 meaning never (so 0 wins). */
+int64_t		 rs_expiry_later(int64_t a, int64_t b);
 /* Address length of the set's IP field(s): 4 or 16, for every set type
  * including the pairs (0 for ifname and ether sets). */
 unsigned	 rs_set_addr_len(const struct rs_set *);
