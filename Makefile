@@ -19,7 +19,8 @@ SAN		?=
 CC		?= cc
 PKG_CONFIG	?= pkg-config
 
-PKGS		:= libnftnl libmnl libevent jansson yaml-0.1 libsystemd libcrypto sqlite3
+PKGS		:= libnftnl libmnl libevent libevent_openssl jansson yaml-0.1 \
+		   libsystemd libssl libcrypto sqlite3
 CTL_PKGS	:= jansson libcurl
 WARN		:= -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
 		   -Wcast-qual -Wformat=2 -Wno-format-nonliteral -Werror
@@ -40,7 +41,8 @@ CHECK_LIBS	= $(shell $(PKG_CONFIG) --libs check)
 # Pure logic, no netlink and no event loop: policy, validation, compiler.
 CORE_SRCS	:= $(wildcard daemon/log.c daemon/xmalloc.c daemon/diag.c \
 		   daemon/policy.c daemon/policy-*.c daemon/compile.c \
-		   daemon/matrix.c daemon/json-policy.c daemon/store.c daemon/events.c \
+		   daemon/matrix.c daemon/json-policy.c daemon/store.c daemon/store-*.c \
+		   daemon/events.c daemon/settings.c daemon/settings-*.c \
 		   daemon/isolation-target.c \
 		   nftables/ruleset.c nftables/ruleset-text.c)
 # Everything that speaks netlink (DESIGN.md §3: nothing else does).

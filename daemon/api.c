@@ -992,3 +992,18 @@ api_dispatch(const char *method, const char *path, const char *body,
 		    "%s %s: no response built", method, path);
 	return st;
 }
+
+int
+api_dispatch_call(struct api_call *c, json_t **resp, char *allow,
+    size_t allowlen)
+{
+	/* Users, sessions and tokens are not there yet: only the unix socket
+	 * (root or group sanso, checked by control.c) is let in. */
+	if (c->ac_https) {
+		*resp = api_error("unauthenticated", NULL, "%s %s: log in "
+		    "first", c->ac_method, c->ac_path);
+		return 401;
+	}
+	return api_dispatch(c->ac_method, c->ac_path, c->ac_body, c->ac_len,
+	    c->ac_uid, resp, allow, allowlen);
+}

@@ -9,6 +9,7 @@
 #ifndef SANSO_API_H
 #define SANSO_API_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -48,6 +49,36 @@ struct api_route {
 
 extern const struct api_route	api_routes[];
 extern const size_t		api_n_routes;
+
+/**
+ * struct api_call - one request as a transport hands it over
+ * @ac_https: false for the unix socket (ac_uid/ac_gid from SO_PEERCRED),
+ *   true for the HTTPS listener (credentials from the headers below)
+ * @ac_cookie, @ac_authorization, @ac_csrf: the Cookie, Authorization and
+ *   X-CSRF-Token request headers, or NULL
+ * @ac_remote: the peer's address, for logs and lockout ("10.0.0.5")
+ * @ac_set_cookie: out: a Set-Cookie value the transport must send (login,
+ *   logout); malloc'd, the transport frees it
+ */
+struct api_call {
+	const char	*ac_method;
+	const char	*ac_path;
+	const char	*ac_body;
+	size_t		 ac_len;
+	bool		 ac_https;
+	uid_t		 ac_uid;
+	gid_t		 ac_gid;
+	const char	*ac_cookie;
+	const char	*ac_authorization;
+	const char	*ac_csrf;
+	const char	*ac_remote;
+	char		*ac_set_cookie;
+};
+
+/* Authenticate the caller, check the route's permission, then as
+ * api_dispatch().  Both transports call this. */
+int	 api_dispatch_call(struct api_call *, json_t **resp, char *allow,
+	    size_t allowlen);
 
 /*
  * Route, parse the body, call the handler.  Always sets *resp (a JSON

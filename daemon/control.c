@@ -151,6 +151,7 @@ control_request(struct evhttp_request *req, void *arg)
 	struct evhttp_connection	*evcon;
 	struct evbuffer			*in;
 	struct ucred			 cred;
+	struct api_call			 call;
 	const struct evhttp_uri		*uri;
 	const char			*method, *path;
 	char				 allow[64];
@@ -179,9 +180,15 @@ control_request(struct evhttp_request *req, void *arg)
 	}
 	in = evhttp_request_get_input_buffer(req);
 	len = evbuffer_get_length(in);
-	status = api_dispatch(method, path,
-	    len ? (const char *)evbuffer_pullup(in, -1) : "", len, cred.uid,
-	    &resp, allow, sizeof(allow));
+	memset(&call, 0, sizeof(call));
+	call.ac_method = method;
+	call.ac_path = path;
+	call.ac_body = len ? (const char *)evbuffer_pullup(in, -1) : "";
+	call.ac_len = len;
+	call.ac_uid = cred.uid;
+	call.ac_gid = cred.gid;
+	status = api_dispatch_call(&call, &resp, allow, sizeof(allow));
+	free(call.ac_set_cookie);
 	log_debug("control: uid %d %s %s (%zu bytes): %d", (int)cred.uid,
 	    method, path, len, status);
 	control_reply(req, status, resp, status == 405 ? allow : NULL);

@@ -104,7 +104,8 @@ policy_parse_kerror(struct parse *ps, const yaml_node_t *node,
 struct loc
 policy_parse_loc(const struct parse *ps, const yaml_node_t *node)
 {
-	struct loc loc = { ps->ps_p->p_file, 0, 0 };
+	struct loc loc = { ps->ps_p != NULL ? ps->ps_p->p_file : ps->ps_file,
+	    0, 0 };
 
 	if (node != NULL) {
 		loc.line = (unsigned)node->start_mark.line + 1;
@@ -736,12 +737,12 @@ policy_parse_scan_props(struct parse *ps, const yaml_event_t *ev,
 
 	if (anchor != NULL)
 		return policy_parse_error_at(ps, "syntax", line, col, "anchor "
-		    "'&%s': anchors and aliases are not allowed in a policy",
-		    policy_parse_show(ps, (const char *)anchor));
+		    "'&%s': anchors and aliases are not allowed in a %s",
+		    policy_parse_show(ps, (const char *)anchor), ps->ps_noun);
 	if (tag != NULL)
 		return policy_parse_error_at(ps, "syntax", line, col, "tag "
-		    "'%s': tags are not allowed in a policy",
-		    policy_parse_show(ps, (const char *)tag));
+		    "'%s': tags are not allowed in a %s",
+		    policy_parse_show(ps, (const char *)tag), ps->ps_noun);
 	return true;
 }
 
@@ -775,7 +776,7 @@ policy_parse_scan(struct parse *ps, const char *text, size_t len)
 				    (unsigned)ev.start_mark.line + 1,
 				    (unsigned)ev.start_mark.column + 1,
 				    "a second YAML document starts here; a "
-				    "policy is one document");
+				    "%s is one document", ps->ps_noun);
 				done = true;
 			}
 			break;
@@ -783,9 +784,9 @@ policy_parse_scan(struct parse *ps, const char *text, size_t len)
 			ok = policy_parse_error_at(ps, "syntax",
 			    (unsigned)ev.start_mark.line + 1,
 			    (unsigned)ev.start_mark.column + 1, "alias '*%s': "
-			    "aliases are not allowed in a policy",
+			    "aliases are not allowed in a %s",
 			    policy_parse_show(ps,
-			    (const char *)ev.data.alias.anchor));
+			    (const char *)ev.data.alias.anchor), ps->ps_noun);
 			break;
 		case YAML_SCALAR_EVENT:
 			if (!policy_parse_scan_props(ps, &ev,
@@ -872,81 +873,96 @@ static const struct parse_key policy_keys[] = {
 	  false, "a mapping with zone, remediation, checks and release" },
 };
 
-struct policy *
-policy_parse(const char *file, const char *text, size_t len, struct diags *d)
+/*
+ * The document machinery shared by policy.yaml and sansod.yaml: size and NUL
+ * checks, the scan for what a configuration file must not have, loading,
+ * and the walk of the root mapping against @keys into @obj.  An empty
+ * document is @empty_ok (settings: all defaults) or an error naming what
+ * was expected.  Returns false after queueing errors.
+ */
+bool
+policy_parse_document(struct parse *ps, const char *text, size_t len,
+    const struct parse_key *keys, size_t nkeys, void *obj, bool empty_ok,
+    const char *expect)
 {
-	struct parse	 ps;
-	struct policy	*p = NULL;
 	yaml_parser_t	 y;
 	yaml_document_t	 doc;
 	yaml_node_t	*root;
 	const char	*nul;
 	unsigned	 line, col;
 
-	memset(&ps, 0, sizeof(ps));
-	ps.ps_file = file != NULL ? file : "<policy>";
-	ps.ps_d = d;
-	ps.ps_what = "the policy";
 	if (len > POLICY_MAX_BYTES) {
-		policy_parse_error_at(&ps, "syntax", 0, 0, "policy text is %zu "
-		    "bytes; the limit is %u bytes (16 MiB)", len,
+		policy_parse_error_at(ps, "syntax", 0, 0, "%s text is %zu "
+		    "bytes; the limit is %u bytes (16 MiB)", ps->ps_noun, len,
 		    POLICY_MAX_BYTES);
-		return NULL;
+		return false;
 	}
 	/* libyaml would call it a control character; say what it is. */
 	if ((nul = memchr(text, '\0', len)) != NULL) {
 		policy_parse_offset_pos(text, len, (size_t)(nul - text), &line,
 		    &col);
-		policy_parse_error_at(&ps, "syntax", line, col, "the policy "
+		policy_parse_error_at(ps, "syntax", line, col, "the %s "
 		    "contains a NUL byte (at byte %zu); it must be UTF-8 text",
-		    (size_t)(nul - text));
-		return NULL;
+		    ps->ps_noun, (size_t)(nul - text));
+		return false;
 	}
-	if (!policy_parse_scan(&ps, text, len))
-		return NULL;
+	if (!policy_parse_scan(ps, text, len))
+		return false;
 
 	policy_parse_yaml_init(&y, text, len);
 	if (!yaml_parser_load(&y, &doc)) {
-		policy_parse_yaml_error(&ps, &y, text, len);
+		policy_parse_yaml_error(ps, &y, text, len);
 		yaml_parser_delete(&y);
-		return NULL;
+		return false;
 	}
-	ps.ps_doc = &doc;
+	ps->ps_doc = &doc;
 	root = yaml_document_get_root_node(&doc);
 	if (root == NULL || policy_parse_is_null(root)) {
-		policy_parse_error_at(&ps, "schema", 1, 1, "empty policy: "
-		    "expected a mapping with version, model, zones, hosts, "
-		    "services, conduits and quarantine");
-		goto out;
-	}
-	if (root->type != YAML_MAPPING_NODE) {
-		policy_parse_error(&ps, root, "the policy must be a mapping "
-		    "with version, model, zones, hosts, services, conduits "
-		    "and quarantine, not %s", policy_parse_describe(&ps, root));
-		goto out;
-	}
+		if (!empty_ok)
+			policy_parse_error_at(ps, "schema", 1, 1, "empty %s: "
+			    "expected a mapping with %s", ps->ps_noun, expect);
+	} else if (root->type != YAML_MAPPING_NODE)
+		policy_parse_error(ps, root, "the %s must be a mapping with "
+		    "%s, not %s", ps->ps_noun, expect,
+		    policy_parse_describe(ps, root));
+	else
+		policy_parse_mapping(ps, root, root, keys, nkeys, obj);
+	ps->ps_doc = NULL;
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&y);
+	return ps->ps_nerr == 0;
+}
+
+struct policy *
+policy_parse(const char *file, const char *text, size_t len, struct diags *d)
+{
+	struct parse	 ps;
+	struct policy	*p;
+
+	memset(&ps, 0, sizeof(ps));
+	ps.ps_file = file != NULL ? file : "<policy>";
+	ps.ps_d = d;
+	ps.ps_what = "the policy";
+	ps.ps_noun = "policy";
 	p = xcalloc(1, sizeof(*p));
 	p->p_file = xstrdup(ps.ps_file);
 	p->p_model = MODEL_ALPHA;
 	ps.ps_p = p;
-	policy_parse_mapping(&ps, root, root, policy_keys,
-	    PARSE_NKEYS(policy_keys), p);
-out:
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&y);
-	if (ps.ps_nerr > 0) {
+	if (!policy_parse_document(&ps, text, len, policy_keys,
+	    PARSE_NKEYS(policy_keys), p, false, "version, model, zones, "
+	    "hosts, services, conduits and quarantine")) {
 		policy_free(p);
 		return NULL;
 	}
 	return p;
 }
 
-static struct policy *
-policy_load_error(struct diags *d, const char *path, const char *fmt, ...)
+static bool
+policy_read_error(struct diags *d, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static struct policy *
-policy_load_error(struct diags *d, const char *path, const char *fmt, ...)
+static bool
+policy_read_error(struct diags *d, const char *path, const char *fmt, ...)
 {
 	struct loc	 loc = { path, 0, 0 };
 	va_list		 ap;
@@ -958,11 +974,12 @@ policy_load_error(struct diags *d, const char *path, const char *fmt, ...)
 	va_end(ap);
 	diag_error(d, &loc, "io", NULL, "%s", msg);
 	free(msg);
-	return NULL;
+	return false;
 }
 
-struct policy *
-policy_load(const char *path, char **textp, size_t *lenp, struct diags *d)
+bool
+policy_parse_read_file(const char *path, const char *noun, char **textp,
+    size_t *lenp, struct diags *d)
 {
 	struct stat	 st;
 	char		*buf = NULL;
@@ -973,19 +990,19 @@ policy_load(const char *path, char **textp, size_t *lenp, struct diags *d)
 	*textp = NULL;
 	*lenp = 0;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return policy_load_error(d, path, "cannot read: %s",
+		return policy_read_error(d, path, "cannot read: %s",
 		    strerror(errno));
 	if (fstat(fd, &st) == -1) {
 		err = errno;
 		close(fd);
-		return policy_load_error(d, path, "cannot read: %s",
+		return policy_read_error(d, path, "cannot read: %s",
 		    strerror(err));
 	}
 	if (S_ISREG(st.st_mode) && st.st_size > (off_t)POLICY_MAX_BYTES) {
 		close(fd);
-		return policy_load_error(d, path, "policy file is %jd bytes; "
-		    "the limit is %u bytes (16 MiB)", (intmax_t)st.st_size,
-		    POLICY_MAX_BYTES);
+		return policy_read_error(d, path, "%s file is %jd bytes; "
+		    "the limit is %u bytes (16 MiB)", noun,
+		    (intmax_t)st.st_size, POLICY_MAX_BYTES);
 	}
 	/* Read to EOF, not st_size: the file may grow, or be a pipe. */
 	for (;;) {
@@ -1002,7 +1019,7 @@ policy_load(const char *path, char **textp, size_t *lenp, struct diags *d)
 			err = errno;
 			close(fd);
 			free(buf);
-			return policy_load_error(d, path, "cannot read: %s",
+			return policy_read_error(d, path, "cannot read: %s",
 			    strerror(err));
 		}
 		if (r == 0)
@@ -1011,9 +1028,9 @@ policy_load(const char *path, char **textp, size_t *lenp, struct diags *d)
 		if (len > POLICY_MAX_BYTES) {
 			close(fd);
 			free(buf);
-			return policy_load_error(d, path, "policy file is more "
+			return policy_read_error(d, path, "%s file is more "
 			    "than %u bytes; the limit is %u bytes (16 MiB)",
-			    POLICY_MAX_BYTES, POLICY_MAX_BYTES);
+			    noun, POLICY_MAX_BYTES, POLICY_MAX_BYTES);
 		}
 	}
 	close(fd);
@@ -1024,5 +1041,13 @@ policy_load(const char *path, char **textp, size_t *lenp, struct diags *d)
 	*lenp = len;
 	d->text = buf;
 	d->textlen = len;
-	return policy_parse(path, buf, len, d);
+	return true;
+}
+
+struct policy *
+policy_load(const char *path, char **textp, size_t *lenp, struct diags *d)
+{
+	if (!policy_parse_read_file(path, "policy", textp, lenp, d))
+		return NULL;
+	return policy_parse(path, *textp, *lenp, d);
 }

@@ -40,6 +40,7 @@
  * @ps_file: the caller's file name, used in diagnostics (see above)
  * @ps_doc: the loaded YAML document
  * @ps_what: the object being parsed, for messages ("zone 'lgwan'")
+ * @ps_noun: what the file is, for messages ("policy", "settings file")
  * @ps_nerr: errors queued so far by this parse
  * @ps_show: ring of buffers for values shown in messages (one message
  *   uses at most a few)
@@ -50,6 +51,7 @@ struct parse {
 	const char	*ps_file;
 	yaml_document_t	*ps_doc;
 	const char	*ps_what;
+	const char	*ps_noun;
 	unsigned	 ps_nerr;
 	char		 ps_show[PARSE_SHOW_SLOTS][80];
 	unsigned	 ps_show_next;
@@ -128,6 +130,18 @@ bool		 policy_parse_name_item(struct parse *, const yaml_node_t *,
 		    const char *, const struct parse_key *);
 bool		 policy_parse_prefix(struct parse *, const yaml_node_t *,
 		    const struct parse_key *, bool host, struct prefix *);
+
+/* One YAML document with a root mapping walked against @keys (policy.yaml,
+ * sansod.yaml); false after queueing errors.  ps_file, ps_d, ps_what and
+ * ps_noun must be set. */
+bool		 policy_parse_document(struct parse *, const char *text,
+		    size_t len, const struct parse_key *, size_t nkeys,
+		    void *obj, bool empty_ok, const char *expect);
+/* Read a whole file of at most POLICY_MAX_BYTES into *textp (NUL-ended,
+ * caller frees) and point @d at it for carets; false with an "io" error
+ * naming @path. */
+bool		 policy_parse_read_file(const char *path, const char *noun,
+		    char **textp, size_t *lenp, struct diags *d);
 
 /* Generic handlers for table entries. */
 bool		 policy_parse_bool(struct parse *, yaml_node_t *, void *,

@@ -17,6 +17,7 @@
 #include "kernel.h"
 #include "log.h"
 #include "proc.h"
+#include "settings.h"
 #include "state.h"
 #include "store.h"
 #include "svc-isolation.h"
@@ -25,6 +26,7 @@
 #include "xmalloc.h"
 
 #define SANSOD_CONFIG	SYSCONFDIR "/sanso/policy.yaml"
+#define SANSOD_SETTINGS	SYSCONFDIR "/sanso/sansod.yaml"
 #define SANSOD_STATEDIR	"/var/lib/sanso"
 #define SANSOD_SOCKET	RUNSTATEDIR "/sanso/sansod.sock"
 
@@ -32,9 +34,11 @@ static __attribute__((noreturn)) void
 sansod_usage(void)
 {
 	fprintf(stderr,
-	    "usage: sansod [-dft] [-c policy.yaml] [-s statedir] "
-	    "[--socket path]\n"
+	    "usage: sansod [-dft] [-c policy.yaml] [--settings sansod.yaml] "
+	    "[-s statedir] [--socket path]\n"
 	    "  -c, --config FILE   the policy (default %s)\n"
+	    "      --settings FILE the daemon's settings (default %s, "
+	    "when present)\n"
 	    "  -s, --state DIR     state directory (default %s)\n"
 	    "      --socket PATH   control socket (default %s)\n"
 	    "  -f, --foreground    log to stderr instead of syslog\n"
@@ -42,7 +46,7 @@ sansod_usage(void)
 	    "says, exit\n"
 	    "  -d, --debug         more log output (repeat for more)\n"
 	    "  -V, --version       print the version\n",
-	    SANSOD_CONFIG, SANSOD_STATEDIR, SANSOD_SOCKET);
+	    SANSOD_CONFIG, SANSOD_SETTINGS, SANSOD_STATEDIR, SANSOD_SOCKET);
 	exit(2);
 }
 
@@ -105,6 +109,28 @@ sansod_sigterm(int sig, void *arg)
 	proc_exit();
 }
 
+/* Load @file (NULL: defaults only); print every problem, like -t. */
+static bool
+sansod_settings(const char *file, struct settings *out)
+{
+	struct diags	 d;
+	char		*text = NULL;
+	bool		 ok;
+
+	if (file == NULL) {
+		settings_defaults(out);
+		return true;
+	}
+	diags_init(&d, NULL, 0);
+	ok = settings_load(file, out, &text, &d);
+	diags_print(stderr, &d);
+	if (!ok)
+		log_warnx("%s: settings refused; sansod not started", file);
+	diags_free(&d);
+	free(text);
+	return ok;
+}
+
 /* Relative -c paths would change meaning if we ever chdir; fix them now. */
 static char *
 sansod_absolute(const char *path)
@@ -125,6 +151,7 @@ main(int argc, char *argv[])
 		{ "config",	required_argument,	NULL, 'c' },
 		{ "state",	required_argument,	NULL, 's' },
 		{ "socket",	required_argument,	NULL, 'S' },
+		{ "settings",	required_argument,	NULL, 'E' },
 		{ "foreground",	no_argument,		NULL, 'f' },
 		{ "test",	no_argument,		NULL, 't' },
 		{ "debug",	no_argument,		NULL, 'd' },
@@ -133,7 +160,8 @@ main(int argc, char *argv[])
 		{ NULL,		0,			NULL, 0 }
 	};
 	const char	*config = SANSOD_CONFIG, *statedir = SANSOD_STATEDIR;
-	const char	*sock = SANSOD_SOCKET;
+	const char	*sock = SANSOD_SOCKET, *settings_file = NULL;
+	struct settings	 settings;
 	struct store	*store = NULL;
 	char		*cause = NULL, *abs_config, *why;
 	bool		 foreground = false, test = false;
@@ -150,6 +178,9 @@ main(int argc, char *argv[])
 			break;
 		case 'S':
 			sock = optarg;
+			break;
+		case 'E':
+			settings_file = optarg;
 			break;
 		case 'f':
 			foreground = true;
@@ -171,8 +202,18 @@ main(int argc, char *argv[])
 		sansod_usage();
 
 	log_init("sansod", foreground || test, debug);
-	if (test)
-		return sansod_test(config);
+	/* The settings come first: they say where logs go and what listens.
+	 * The default file is optional; a named one must exist. */
+	if (settings_file == NULL && access(SANSOD_SETTINGS, F_OK) == 0)
+		settings_file = SANSOD_SETTINGS;
+	if (!sansod_settings(settings_file, &settings))
+		return 1;
+	settings_install(&settings);
+	if (test) {
+		ret = sansod_test(config);
+		settings_clear();
+		return ret;
+	}
 
 	abs_config = sansod_absolute(config);
 	log_info("sansod %s starting: policy %s, state %s, socket %s",
@@ -229,5 +270,6 @@ out:
 	state_free();
 	proc_free();
 	free(abs_config);
+	settings_clear();
 	return ret;
 }

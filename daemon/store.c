@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "store.h"
+#include "store-int.h"
 #include "xmalloc.h"
 
 /*
@@ -103,6 +104,8 @@ enum store_stmt {
 	STS__COUNT
 };
 
+_Static_assert(STS__COUNT <= STS__COUNT_MAX, "raise STS__COUNT_MAX");
+
 #define STORE_ISO_COLUMNS \
 	"id, target, kind, reason, ticket, actor, created_ms, expires_ms"
 
@@ -142,27 +145,7 @@ static const char *const store_sql[STS__COUNT] = {
 	    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 };
 
-/**
- * struct store - an open store.db
- * @st_db: the connection (one per daemon; SQLite serialises writers)
- * @st_path: "STATEDIR/store.db", the start of every error message
- * @st_error: the last error, for store_error()
- * @st_version: schema version after the migrations
- * @st_doomed: a write failed inside the caller's transaction, so
- *   store_commit() must not make the rest of it durable
- * @st_stmt: prepared statements, indexed by enum store_stmt
- */
-struct store {
-	sqlite3		*st_db;
-	char		*st_path;
-	char		*st_error;
-	int		 st_version;
-	bool		 st_doomed;
-	sqlite3_stmt	*st_stmt[STS__COUNT];
-};
-
-/* Record "path: what: sqlite message"; always returns -1. */
-static int __attribute__((format(printf, 2, 3)))
+int
 store_fail(struct store *s, const char *fmt, ...)
 {
 	va_list	 ap;
@@ -185,8 +168,7 @@ store_error(struct store *s)
 	return s->st_error != NULL ? s->st_error : "no error";
 }
 
-/* Run SQL without results (pragmas, migrations); 0 or -1. */
-static int
+int
 store_exec(struct store *s, const char *sql, const char *what)
 {
 	if (sqlite3_exec(s->st_db, sql, NULL, NULL, NULL) != SQLITE_OK)
@@ -194,8 +176,7 @@ store_exec(struct store *s, const char *sql, const char *what)
 	return 0;
 }
 
-/* A single-value query such as "PRAGMA user_version"; 0 or -1. */
-static int
+int
 store_query_int(struct store *s, const char *sql, int64_t *value)
 {
 	sqlite3_stmt	*stmt;
@@ -224,9 +205,7 @@ store_stmt(struct store *s, enum store_stmt which)
 	return s->st_stmt[which];
 }
 
-/* Step a statement that returns no rows, then reset it; 0 or -1 with the
- * error recorded as "path: what: message". */
-static int __attribute__((format(printf, 3, 4)))
+int
 store_step_done(struct store *s, sqlite3_stmt *stmt, const char *fmt, ...)
 {
 	va_list	 ap;
@@ -250,15 +229,14 @@ store_step_done(struct store *s, sqlite3_stmt *stmt, const char *fmt, ...)
 	return -1;
 }
 
-/* Finish a row-returning statement after its last row or an error. */
-static void
+void
 store_stmt_done(sqlite3_stmt *stmt)
 {
 	sqlite3_reset(stmt);
 	sqlite3_clear_bindings(stmt);
 }
 
-static void
+void
 store_bind_text(sqlite3_stmt *stmt, int col, const char *text)
 {
 	/* STATIC: the caller's string outlives the step. */
@@ -449,6 +427,9 @@ store_close(struct store *s)
 	}
 	for (i = 0; i < STS__COUNT; i++)
 		sqlite3_finalize(s->st_stmt[i]);
+	for (i = 0; i < (int)s->st_n_cached; i++)
+		sqlite3_finalize(s->st_cached[i].sc_stmt);
+	free(s->st_cached);
 	if (s->st_db != NULL) {
 		/* Keeps the query planner's statistics current (SQLite's
 		 * advice for long-lived connections: run it at close). */
@@ -910,4 +891,24 @@ store_meta_set(struct store *s, const char *key, const char *value)
 	store_bind_text(stmt, 2, value);
 	ret = store_step_done(s, stmt, "set meta %s", key);
 	return store_op_end(s, own, ret);
+}
+
+sqlite3_stmt *
+store_prepare(struct store *s, const char *sql)
+{
+	size_t	i;
+
+	/* Keyed by address: callers pass string literals. */
+	for (i = 0; i < s->st_n_cached; i++)
+		if (s->st_cached[i].sc_sql == sql)
+			return s->st_cached[i].sc_stmt;
+	s->st_cached = xreallocarray(s->st_cached, s->st_n_cached + 1,
+	    sizeof(*s->st_cached));
+	s->st_cached[s->st_n_cached].sc_sql = sql;
+	if (sqlite3_prepare_v3(s->st_db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    &s->st_cached[s->st_n_cached].sc_stmt, NULL) != SQLITE_OK) {
+		store_fail(s, "prepare %.60s", sql);
+		return NULL;
+	}
+	return s->st_cached[s->st_n_cached++].sc_stmt;
 }
