@@ -129,15 +129,23 @@ control_reply(struct evhttp_request *req, int status, json_t *resp,
 	struct evbuffer		*out;
 	char			*s;
 
-	s = json_dumps(resp, JSON_INDENT(2));
-	if (s == NULL)
-		fatalx("%s: cannot encode a response", __func__);
 	if ((out = evbuffer_new()) == NULL)
 		fatalx("%s: evbuffer_new", __func__);
-	evbuffer_add(out, s, strlen(s));
-	evbuffer_add(out, "\n", 1);
-	free(s);
-	evhttp_add_header(hdr, "Content-Type", "application/json");
+	/* A handler that answers with a JSON string answers in text (the
+	 * Prometheus exposition format at /metrics). */
+	if (json_is_string(resp)) {
+		evbuffer_add(out, json_string_value(resp),
+		    json_string_length(resp));
+		evhttp_add_header(hdr, "Content-Type",
+		    "text/plain; version=0.0.4; charset=utf-8");
+	} else {
+		if ((s = json_dumps(resp, JSON_INDENT(2))) == NULL)
+			fatalx("%s: cannot encode a response", __func__);
+		evbuffer_add(out, s, strlen(s));
+		evbuffer_add(out, "\n", 1);
+		free(s);
+		evhttp_add_header(hdr, "Content-Type", "application/json");
+	}
 	evhttp_add_header(hdr, "Cache-Control", "no-store");
 	if (allow != NULL && allow[0] != '\0')
 		evhttp_add_header(hdr, "Allow", allow);

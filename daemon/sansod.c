@@ -12,6 +12,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "api.h"
 #include "control.h"
 #include "events.h"
 #include "kernel.h"
@@ -45,7 +46,9 @@ sansod_usage(void)
 	    "  -t, --test          check the policy, print what the validator "
 	    "says, exit\n"
 	    "  -d, --debug         more log output (repeat for more)\n"
-	    "  -V, --version       print the version\n",
+	    "  -V, --version       print the version\n"
+	    "      --routes        print the API routes and their "
+	    "permissions, exit\n",
 	    SANSOD_CONFIG, SANSOD_SETTINGS, SANSOD_STATEDIR, SANSOD_SOCKET);
 	exit(2);
 }
@@ -152,6 +155,7 @@ main(int argc, char *argv[])
 		{ "state",	required_argument,	NULL, 's' },
 		{ "socket",	required_argument,	NULL, 'S' },
 		{ "settings",	required_argument,	NULL, 'E' },
+		{ "routes",	no_argument,		NULL, 'R' },
 		{ "foreground",	no_argument,		NULL, 'f' },
 		{ "test",	no_argument,		NULL, 't' },
 		{ "debug",	no_argument,		NULL, 'd' },
@@ -182,6 +186,14 @@ main(int argc, char *argv[])
 		case 'E':
 			settings_file = optarg;
 			break;
+		case 'R':
+			/* For the OpenAPI and authorization-matrix tests:
+			 * what the router serves, and what each needs. */
+			for (size_t i = 0; i < api_n_routes; i++)
+				printf("%s\t%s\t%s\n", api_routes[i].rt_method,
+				    api_routes[i].rt_path,
+				    api_routes[i].rt_permission);
+			return 0;
 		case 'f':
 			foreground = true;
 			break;
