@@ -25,7 +25,7 @@ CTL_PKGS	:= jansson libcurl
 WARN		:= -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
 		   -Wcast-qual -Wformat=2 -Wno-format-nonliteral -Werror
 CFLAGS		?= -O2 -g
-ALL_CFLAGS	= -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -MMD -MP \
+ALL_CFLAGS	= -std=gnu11 -D_GNU_SOURCE -pthread $(WARN) $(CFLAGS) -MMD -MP \
 		   -DSYSCONFDIR='"$(sysconfdir)"' -DLOCALSTATEDIR='"$(localstatedir)"' \
 		   -DRUNSTATEDIR='"$(runstatedir)"' -DDATADIR='"$(datadir)"' \
 		   $(shell $(PKG_CONFIG) --cflags $(PKGS) $(CTL_PKGS) 2>/dev/null)
@@ -39,11 +39,12 @@ CTL_LIBS	= $(shell $(PKG_CONFIG) --libs $(CTL_PKGS))
 CHECK_LIBS	= $(shell $(PKG_CONFIG) --libs check)
 
 # Pure logic, no netlink and no event loop: policy, validation, compiler.
-CORE_SRCS	:= $(wildcard daemon/log.c daemon/xmalloc.c daemon/diag.c \
+CORE_SRCS	:= $(wildcard daemon/log.c daemon/xmalloc.c daemon/diag.c daemon/auth.c \
 		   daemon/policy.c daemon/policy-*.c daemon/compile.c \
 		   daemon/matrix.c daemon/json-policy.c daemon/store.c daemon/store-*.c \
-		   daemon/events.c daemon/settings.c daemon/settings-*.c \
-		   daemon/isolation-target.c \
+		   daemon/events.c daemon/event-file.c daemon/event-rfc5424.c \
+		   daemon/event-spool.c daemon/settings.c daemon/settings-*.c \
+		   daemon/isolation-target.c daemon/intern.c \
 		   nftables/ruleset.c nftables/ruleset-text.c)
 # Everything that speaks netlink (DESIGN.md §3: nothing else does).
 NFT_SRCS	:= $(filter-out nftables/ruleset.c nftables/ruleset-text.c, \
@@ -93,7 +94,7 @@ $(B)/libsanso-nft.a: $(NFT_OBJS)
 	$(AR) rcs $@ $^
 
 $(B)/sansod: $(SANSOD_OBJS) $(B)/libsanso-nft.a $(B)/libsanso-core.a
-	$(CC) $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $(SANSOD_OBJS) \
+	$(CC) -pthread $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $(SANSOD_OBJS) \
 	    $(B)/libsanso-nft.a $(B)/libsanso-core.a $(LIBS)
 
 $(B)/sansoctl: $(SANSOCTL_OBJS)
@@ -136,7 +137,11 @@ DEB_PKGS := build-essential pkg-config clang libclang-rt-14-dev \
 	libnftnl-dev libmnl-dev libevent-dev libjansson-dev libyaml-dev \
 	libsystemd-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev check \
 	nftables iproute2 socat netcat-openbsd conntrack iputils-ping procps \
-	psmisc curl valgrind python3 util-linux
+	psmisc curl valgrind python3 util-linux \
+	python3-yaml openssl jq wrk nginx \
+	rsyslog rsyslog-openssl \
+	sqlite3 prometheus \
+	ulogd2 ulogd2-json
 # Installs the packages only when one is missing (so check and demo work on
 # a fresh machine and cost nothing on a prepared one).
 ensure-deps:

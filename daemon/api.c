@@ -16,8 +16,12 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "api-auth.h"
+#include "api-audit.h"
+#include "api-change.h"
 #include "log.h"
 #include "matrix.h"
+#include "metrics.h"
 #include "policy-diff.h"
 #include "svc-isolation.h"
 #include "svc-policy.h"
@@ -75,14 +79,9 @@ api_fail(json_t **resp, int status, const char *code, const char *field,
 static void
 api_actor(const struct api_request *req, char *buf, size_t len)
 {
-	struct passwd	 pw, *res = NULL;
-	char		 pwbuf[1024];
-
-	if (getpwuid_r(req->ar_uid, &pw, pwbuf, sizeof(pwbuf), &res) == 0 &&
-	    res != NULL && res->pw_name != NULL)
-		snprintf(buf, len, "%s", res->pw_name);
-	else
-		snprintf(buf, len, "uid %lu", (unsigned long)req->ar_uid);
+	/* The authenticated caller (api-auth.c): an account, or the unix
+	 * user on the socket. */
+	snprintf(buf, len, "%s", req->ar_user);
 }
 
 /* RFC 3339 in local time with its offset: "2025-04-01T09:30:00+09:00". */
@@ -743,8 +742,14 @@ api_isolation_common(const struct api_request *req,
 		return st;
 	if ((st = api_field_ttl(req, &ir->ir_ttl, resp)) != 0)
 		return st;
+	v = json_object_get(req->ar_body, "wait_conntrack");
+	if (v != NULL && !json_is_boolean(v))
+		return api_fail(resp, 400, "invalid_field", "wait_conntrack",
+		    "wait_conntrack: must be true or false");
+	ir->ir_wait_conntrack = json_is_true(v);
 	api_actor(req, actor, actorlen);
 	ir->ir_actor = actor;
+	ir->ir_role = req->ar_role;
 	return 0;
 }
 
@@ -781,6 +786,28 @@ api_field_strings(const struct api_request *req, const char *key,
 	return 0;
 }
 
+/*
+ * "conntrack": "deleted" with "conntrack_deleted": N when the caller asked
+ * to wait (wait_conntrack), "queued" when the worker deletes them after
+ * this answer (an isolation.conntrack event tells the count), "failed".
+ */
+static void
+api_conntrack_json(json_t *resp, const struct svc_isolation_result *res)
+{
+	const char *state;
+
+	if (res->ir_conntrack_deleted == SVC_ISO_CT_QUEUED)
+		state = "queued";
+	else if (res->ir_conntrack_deleted < 0)
+		state = "failed";
+	else
+		state = "deleted";
+	json_object_set_new(resp, "conntrack", json_string(state));
+	json_object_set_new(resp, "conntrack_deleted",
+	    res->ir_conntrack_deleted >= 0 ?
+	    json_integer(res->ir_conntrack_deleted) : json_null());
+}
+
 static int
 api_isolate(const struct api_request *req, json_t **resp)
 {
@@ -805,11 +832,11 @@ api_isolate(const struct api_request *req, json_t **resp)
 	free(keep);
 	if ((st = api_isolation_error(&res, resp)) != 200)
 		return st;
-	*resp = json_pack("{s:o, s:b, s:i, s:s}",
+	*resp = json_pack("{s:o, s:b, s:s}",
 	    "isolation", api_isolation_json(res.ir_row, api_now_ms()),
 	    "already", res.ir_already,
-	    "conntrack_deleted", res.ir_conntrack_deleted,
 	    "message", res.ir_message);
+	api_conntrack_json(*resp, &res);
 	return res.ir_already ? 200 : 201;
 }
 
@@ -842,11 +869,11 @@ api_isolate_bulk(const struct api_request *req, json_t **resp)
 	free(targets);
 	if ((st = api_isolation_error(&res, resp)) != 200)
 		return st;
-	*resp = json_pack("{s:I, s:I, s:i, s:s}",
+	*resp = json_pack("{s:I, s:I, s:s}",
 	    "isolated", (json_int_t)res.ir_isolated,
 	    "already", (json_int_t)res.ir_n_already,
-	    "conntrack_deleted", res.ir_conntrack_deleted,
 	    "message", res.ir_message);
+	api_conntrack_json(*resp, &res);
 	return 200;
 }
 
@@ -871,7 +898,7 @@ api_release(const struct api_request *req, json_t **resp)
 	    resp)) != 0)
 		return st;
 	api_actor(req, actor, sizeof(actor));
-	svc_isolation_release(target, reason, actor, &res);
+	svc_isolation_release(target, reason, actor, req->ar_role, &res);
 	if ((st = api_isolation_error(&res, resp)) != 200)
 		return st;
 	*resp = json_pack("{s:b, s:s, s:s}", "released", 1, "target", target,
@@ -927,13 +954,81 @@ const struct api_route api_routes[] = {
 	  "Isolate many targets in one transaction and one kernel batch" },
 	{ "POST", "/api/v1/isolations/release", api_release,
 	  "isolation.write", 1, "End an isolation" },
+	/* Sessions, users and API tokens (api-auth.c). */
+	{ "POST", "/api/v1/login", api_auth_login, "public", 1,
+	  "Log in: a session cookie and its CSRF token" },
+	{ "POST", "/api/v1/logout", api_auth_logout, "authenticated", 0,
+	  "End this session" },
+	{ "GET", "/api/v1/session", api_auth_session, "authenticated", 0,
+	  "Who is calling, with which role and permissions" },
+	{ "POST", "/api/v1/password", api_auth_password, "authenticated", 1,
+	  "Change one's own password" },
+	{ "GET", "/api/v1/users", api_auth_users, "users.admin", 0,
+	  "The accounts, with lock and password state" },
+	{ "POST", "/api/v1/users", api_auth_user_add, "users.admin", 1,
+	  "Add an account with a temporary password" },
+	{ "POST", "/api/v1/users/lock", api_auth_user_lock, "users.admin", 1,
+	  "Lock an account until unlocked" },
+	{ "POST", "/api/v1/users/unlock", api_auth_user_unlock, "users.admin",
+	  1, "Unlock an account (also ends a lockout)" },
+	{ "POST", "/api/v1/users/delete", api_auth_user_delete, "users.admin",
+	  1, "Delete an account, its sessions and tokens" },
+	{ "POST", "/api/v1/users/passwd", api_auth_user_passwd, "users.admin",
+	  1, "Give an account a new temporary password" },
+	{ "POST", "/api/v1/users/role", api_auth_user_role, "users.admin", 1,
+	  "Give an account another role" },
+	{ "GET", "/api/v1/tokens", api_auth_tokens, "tokens.read", 0,
+	  "One's API tokens (every account's for users.admin)" },
+	{ "POST", "/api/v1/tokens", api_auth_token_add, "tokens.write", 1,
+	  "Make an API token with a scope and an expiry" },
+	{ "POST", "/api/v1/tokens/revoke", api_auth_token_revoke,
+	  "tokens.write", 1, "Revoke an API token" },
+	{ "GET", "/api/v1/changes", api_change_list, "change.read", 0,
+	  "Policy change proposals with their diff and decision trail" },
+	{ "POST", "/api/v1/changes", api_change_propose, "change.propose", 1,
+	  "Propose a policy text for two-person approval" },
+	{ "POST", "/api/v1/changes/approve", api_change_approve,
+	  "change.approve", 1, "Approve another person's proposal" },
+	{ "POST", "/api/v1/changes/reject", api_change_reject,
+	  "change.approve", 1, "Reject (or withdraw) a proposal" },
+	{ "POST", "/api/v1/changes/apply", api_change_apply, "change.apply", 1,
+	  "Apply an approved proposal, optionally until confirmed" },
+	{ "POST", "/api/v1/changes/break-glass", api_change_break_glass,
+	  "change.break_glass", 1,
+	  "Apply a proposal without a second person (reviewed afterwards)" },
+	{ "GET", "/api/v1/exceptions", api_change_exceptions, "exception.read",
+	  0, "Exceptions (例外措置) with their decision trail" },
+	{ "POST", "/api/v1/exceptions", api_change_exception_request,
+	  "exception.request", 1, "Request a temporary conduit" },
+	{ "POST", "/api/v1/exceptions/approve", api_change_exception_approve,
+	  "exception.approve", 1,
+	  "Approve another person's exception: in force at once" },
+	{ "POST", "/api/v1/exceptions/reject", api_change_exception_reject,
+	  "exception.approve", 1,
+	  "Reject a requested exception or revoke an active one" },
+	{ "POST", "/api/v1/exceptions/break-glass",
+	  api_change_exception_break_glass, "exception.break_glass", 1,
+	  "Activate an exception without a second person (reviewed later)" },
+	{ "GET", "/api/v1/review", api_change_review, "review.read", 0,
+	  "What was done without a second person: break glass, isolations" },
+	{ "POST", "/api/v1/review/ack", api_change_review_ack, "review.ack", 1,
+	  "Record the after-the-fact review of one item" },
+	{ "GET", "/api/v1/audit", api_audit_list, "audit.read", 0,
+	  "The audit trail, filtered by actor, action and time" },
+	{ "POST", "/api/v1/audit/verify", api_audit_verify, "audit.read", 0,
+	  "Prove the audit chain intact, or name its first bad entry" },
+	{ "GET", "/metrics", api_metrics, "metrics.read", 0,
+	  "Prometheus metrics (text format 0.0.4)" },
 };
 const size_t api_n_routes = sizeof(api_routes) / sizeof(api_routes[0]);
 
-int
-api_dispatch(const char *method, const char *path, const char *body,
-    size_t len, uid_t uid, json_t **resp, char *allow, size_t allowlen)
+static int
+api_dispatch_path(struct api_call *c, const char *path, const char *query,
+    json_t **resp, char *allow, size_t allowlen)
 {
+	const char		*method = c->ac_method, *body = c->ac_body;
+	size_t			 len = c->ac_len;
+	struct auth_principal	 who;
 	const struct api_route	*rt = NULL;
 	struct api_request	 req;
 	json_error_t		 jerr;
@@ -962,6 +1057,8 @@ api_dispatch(const char *method, const char *path, const char *body,
 	if (rt == NULL)
 		return api_fail(resp, 404, "not_found", NULL,
 		    "%s %s: no such route", method, path);
+	if ((st = api_auth_route(rt, c, &who, resp)) != 0)
+		return st;
 
 	if (rt->rt_body && len > 0) {
 		/* A NUL in a policy text is the parser's to report, with
@@ -984,7 +1081,12 @@ api_dispatch(const char *method, const char *path, const char *body,
 	req.ar_method = method;
 	req.ar_path = path;
 	req.ar_body = obj;
-	req.ar_uid = uid;
+	req.ar_uid = c->ac_uid;
+	req.ar_query = query;
+	req.ar_user = who.ap_user;
+	req.ar_role = who.ap_role;
+	req.ar_principal = &who;
+	req.ar_call = c;
 	st = rt->rt_handler(&req, resp);
 	json_decref(obj);
 	if (*resp == NULL)
@@ -993,17 +1095,27 @@ api_dispatch(const char *method, const char *path, const char *body,
 	return st;
 }
 
+/* Routes match the path without its query; the handler gets the query. */
+int
+api_dispatch(struct api_call *c, json_t **resp, char *allow, size_t allowlen)
+{
+	const char	*q, *path = c->ac_path;
+	char		*bare;
+	int		 st;
+
+	if ((q = strchr(path, '?')) == NULL)
+		return api_dispatch_path(c, path, NULL, resp, allow, allowlen);
+	bare = xstrndup(path, (size_t)(q - path));
+	st = api_dispatch_path(c, bare, q + 1, resp, allow, allowlen);
+	free(bare);
+	return st;
+}
+
 int
 api_dispatch_call(struct api_call *c, json_t **resp, char *allow,
     size_t allowlen)
 {
-	/* Users, sessions and tokens are not there yet: only the unix socket
-	 * (root or group sanso, checked by control.c) is let in. */
-	if (c->ac_https) {
-		*resp = api_error("unauthenticated", NULL, "%s %s: log in "
-		    "first", c->ac_method, c->ac_path);
-		return 401;
-	}
-	return api_dispatch(c->ac_method, c->ac_path, c->ac_body, c->ac_len,
-	    c->ac_uid, resp, allow, allowlen);
+	/* Who calls and whether they may is checked per route, once the
+	 * route is known (api_auth_route()). */
+	return api_dispatch(c, resp, allow, allowlen);
 }

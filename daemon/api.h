@@ -17,6 +17,9 @@
 
 #include "version.h"
 
+struct api_call;
+struct auth_principal;
+
 /* Request bodies: the largest policy plus room for JSON escaping. */
 #define API_BODY_MAX	(32u * 1024 * 1024)
 
@@ -24,12 +27,24 @@
  * struct api_request - one request, already authenticated
  * @ar_body: the parsed JSON object, or NULL when the body was empty
  * @ar_uid: the peer (SO_PEERCRED on the unix socket)
+ * @ar_query: what followed '?' in the request path (still percent-encoded),
+ *   or NULL
+ * @ar_user: the authenticated caller, recorded as actor (account name, or
+ *   the unix user name on the socket); "" on public routes (login)
+ * @ar_role: the caller's role (auth.roles)
+ * @ar_principal: all of it (session, token scope), for api-auth.c
+ * @ar_call: the transport's call (remote address, Set-Cookie out)
  */
 struct api_request {
 	const char	*ar_method;
 	const char	*ar_path;
 	const json_t	*ar_body;
 	uid_t		 ar_uid;
+	const char	*ar_query;
+	const char	*ar_user;
+	const char	*ar_role;
+	const struct auth_principal *ar_principal;
+	struct api_call	*ar_call;
 };
 
 /**
@@ -59,6 +74,8 @@ extern const size_t		api_n_routes;
  * @ac_remote: the peer's address, for logs and lockout ("10.0.0.5")
  * @ac_set_cookie: out: a Set-Cookie value the transport must send (login,
  *   logout); malloc'd, the transport frees it
+ * @ac_groups: the unix peer's groups (its gid and SO_PEERGROUPS), which
+ *   map it to a role (auth.unix_groups)
  */
 struct api_call {
 	const char	*ac_method;
@@ -73,6 +90,8 @@ struct api_call {
 	const char	*ac_csrf;
 	const char	*ac_remote;
 	char		*ac_set_cookie;
+	const gid_t	*ac_groups;
+	size_t		 ac_n_groups;
 };
 
 /* Authenticate the caller, check the route's permission, then as
@@ -81,12 +100,15 @@ int	 api_dispatch_call(struct api_call *, json_t **resp, char *allow,
 	    size_t allowlen);
 
 /*
- * Route, parse the body, call the handler.  Always sets *resp (a JSON
+ * Route, check the caller and the route's permission (api-auth.c), parse
+ * the body, call the handler.  Always sets *resp (a JSON
  * object; errors are {"error": {"code", "message", "field"}}) and returns
  * the HTTP status.  For a 405, @allow gets the allowed methods ("GET, POST").
+ * @path may end in "?query" (GET filters): routes match without it, and
+ * the handler gets it as ar_query.
  */
-int	 api_dispatch(const char *method, const char *path, const char *body,
-	    size_t len, uid_t uid, json_t **resp, char *allow, size_t allowlen);
+int	 api_dispatch(struct api_call *, json_t **resp, char *allow,
+	    size_t allowlen);
 /* {"error": {"code": @code, "message": ..., "field": @field or null}} */
 json_t	*api_error(const char *code, const char *field, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));

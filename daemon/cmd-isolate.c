@@ -218,6 +218,8 @@ cmd_isolate_exec(struct ctl *c, int argc, char **argv)
 	target = argv[optind];
 	json_object_set_new(body, "target", json_string(target));
 	json_object_set_new(body, "keep", keep);
+	/* A person at a terminal wants the count; 10 ms more is nothing. */
+	json_object_set_new(body, "wait_conntrack", json_true());
 	st = ctl_call(c, "POST", "/api/v1/isolations", body, &resp);
 	json_decref(body);
 	if ((st == 200 || st == 201) && !c->c_json) {

@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../nftables/nflog.h"
 #include "compile.h"
+#include "settings.h"
 #include "xmalloc.h"
 
 /* Plain sets of every pinned host's addresses, so the anti-spoof rule only
@@ -18,6 +20,13 @@
 #define SET_PINNED6	"pinned6"
 #define SET_PIN4	"pin4"		/* ip . ether of every pinned host */
 #define SET_PIN6	"pin6"
+
+/* Regular chains that send a packet event (rate-limited) and drop: the
+ * drop rules jump there, because a limit in the drop rule itself would
+ * let through what is over the limit.  CHAIN_QUARANTINE_DROP is in
+ * compile.h for the quarantine rules. */
+#define CHAIN_ISOLATION_DROP	"isolation_drop"
+#define CHAIN_PIN_DROP		"pin_drop"
 
 static const int families[] = { AF_INET, AF_INET6 };
 
@@ -270,6 +279,48 @@ compile_match_addr(struct rs_rule *r, const struct endpoint *e, bool from,
 	}
 }
 
+/*
+ * The `log` of a packet event: the nflog group, a prefix that names the
+ * rule, a copy just long enough for the headers, the counter of what was
+ * handed to nflog, and with @limited the rate of sansod.yaml packets:
+ * (DESIGN.md: a flood must not drown the daemon).
+ */
+static void
+compile_log(struct rs_log *l, const char *prefix, const char *counter,
+    bool limited)
+{
+	const struct settings_packets *sp = &settings_current()->se_packets;
+
+	l->rl_group = NFLOG_GROUP;
+	snprintf(l->rl_prefix, sizeof(l->rl_prefix), "%s", prefix);
+	l->rl_snaplen = NFLOG_SNAPLEN;
+	if (limited && sp->sk_rate > 0) {
+		l->rl_rate = sp->sk_rate;
+		l->rl_burst = sp->sk_burst > 0 ? sp->sk_burst : 1;
+	}
+	snprintf(l->rl_counter, sizeof(l->rl_counter), "%s", counter);
+}
+
+/*
+ * Every use of a 特定通信 (approval:) or a sanitiser crossing (via:) is an
+ * event (002 §53-2).  Only the first packet of a flow reaches a conduit
+ * rule (established and related are accepted before, invalid dropped),
+ * so no `ct state new` is needed; and no limit, which would take the
+ * accept away from what is over it: a flood of new flows overflows the
+ * socket instead, and that loss is counted.
+ */
+static void
+compile_conduit_log(struct rs_rule *r, const struct conduit *c)
+{
+	char prefix[RS_LOG_PREFIX_MAX];
+
+	if (c->cd_approval == NULL && c->cd_via == SAN_NONE)
+		return;
+	snprintf(prefix, sizeof(prefix), "%s%s", NFLOG_PREFIX_CONDUIT,
+	    c->cd_name);
+	compile_log(&r->log, prefix, NFLOG_COUNTER_CONDUIT, false);
+}
+
 static void
 compile_conduit_rule(struct rs_chain *ch, const struct conduit *c,
     const struct service *sv, const struct port_range *pr, int af)
@@ -289,6 +340,7 @@ compile_conduit_rule(struct rs_chain *ch, const struct conduit *c,
 	if (pr != NULL)
 		compile_match_ports(r, pr, af);
 	snprintf(r->counter_obj, sizeof(r->counter_obj), "c_%s", c->cd_name);
+	compile_conduit_log(r, c);
 	r->verdict = RS_V_ACCEPT;
 	r->origin = c;
 	if (sv != NULL)
@@ -381,7 +433,8 @@ compile_forward(struct ruleset *rs, const struct policy *p,
 		    f == 0 ? SET_PINNED4 : SET_PINNED6);
 		compile_match_set(r, RS_M_SADDR_ETHER_SET, true,
 		    f == 0 ? SET_PIN4 : SET_PIN6);
-		r->verdict = RS_V_DROP;
+		r->verdict = RS_V_JUMP;
+		snprintf(r->target, sizeof(r->target), "%s", CHAIN_PIN_DROP);
 		rs_rule_comment(r, "pinned address with another MAC");
 	}
 
@@ -408,7 +461,64 @@ compile_forward(struct ruleset *rs, const struct policy *p,
 	for (i = 0; i < p->p_n_conduits; i++)
 		compile_conduit(rs, ch, &p->p_conduits[i]);
 
+	/* What no conduit allowed: counted per interface pair (every
+	 * packet, for the drops-per-zone-pair metric), then a packet event
+	 * within the rate. */
+	r = rs_add_rule(ch);
+	snprintf(r->add_ifpair, sizeof(r->add_ifpair), "%s",
+	    NFLOG_SET_DENYPAIRS);
+	compile_log(&r->log, NFLOG_PREFIX_DENY, NFLOG_COUNTER_DENY, true);
+	rs_rule_comment(r, "denied: count and log");
+
 	compile_final_drop(ch);
+}
+
+/* A regular chain: a rate-limited packet event, then drop. */
+static void
+compile_drop_chain(struct ruleset *rs, const char *name, const char *prefix,
+    const char *counter, const char *what)
+{
+	struct rs_chain *ch = rs_add_chain(rs, name, RS_HOOK_NONE, 0, false);
+	struct rs_rule *r;
+
+	r = rs_add_rule(ch);
+	compile_log(&r->log, prefix, counter, true);
+	rs_rule_comment(r, "%s: log", what);
+	r = rs_add_rule(ch);
+	r->verdict = RS_V_DROP;
+	rs_rule_comment(r, "%s", what);
+}
+
+/* The sets, chains and counters of packet events and drop accounting. */
+static void
+compile_packet_events(struct ruleset *rs)
+{
+	struct rs_set *s;
+
+	s = rs_add_set(rs, NFLOG_SET_DENYPAIRS, RS_SET_IFNAME_IFNAME,
+	    "denied packets per interface pair");
+	s->dynamic = true;
+	s->counter = true;
+	compile_drop_chain(rs, CHAIN_ISOLATION_DROP, NFLOG_PREFIX_ISOLATION,
+	    NFLOG_COUNTER_ISOLATION, "isolation");
+	compile_drop_chain(rs, CHAIN_QUARANTINE_DROP, NFLOG_PREFIX_QUARANTINE,
+	    NFLOG_COUNTER_QUARANTINE, "quarantine");
+	compile_drop_chain(rs, CHAIN_PIN_DROP, NFLOG_PREFIX_MAC,
+	    NFLOG_COUNTER_MAC, "pinned address with another MAC");
+}
+
+static void
+compile_log_counters(struct ruleset *rs)
+{
+	rs_add_counter(rs, NFLOG_COUNTER_DENY, "packet events: denied");
+	rs_add_counter(rs, NFLOG_COUNTER_CONDUIT,
+	    "packet events: 特定通信 and sanitiser crossings");
+	rs_add_counter(rs, NFLOG_COUNTER_ISOLATION,
+	    "packet events: isolation");
+	rs_add_counter(rs, NFLOG_COUNTER_QUARANTINE,
+	    "packet events: quarantine");
+	rs_add_counter(rs, NFLOG_COUNTER_MAC,
+	    "packet events: pinned address with another MAC");
 }
 
 /*
@@ -514,10 +624,13 @@ compile_policy(const struct policy *p)
 
 	/* The regular chains first: a jump needs its target to exist when
 	 * the rule is added in the same batch. */
+	compile_packet_events(rs);
 	rs_add_chain(rs, CHAIN_ISOLATION, RS_HOOK_NONE, 0, false);
 	rs_add_chain(rs, CHAIN_QUARANTINE, RS_HOOK_NONE, 0, false);
 	compile_forward(rs, p, have_pin);
 	compile_input(rs, p);
+	/* After the conduits' counters, which keep their order. */
+	compile_log_counters(rs);
 
 	rs_normalize(rs);
 	return rs;
@@ -734,9 +847,14 @@ compile_iso_rule(struct rs_chain *ch, enum rs_verdict verdict,
 	struct rs_rule *r = rs_add_rule(ch);
 
 	r->verdict = verdict;
-	if (verdict == RS_V_DROP)
+	if (verdict == RS_V_DROP) {
 		snprintf(r->counter_obj, sizeof(r->counter_obj), "%s",
 		    COUNTER_ISOLATION);
+		/* The drop and its packet event (rate-limited) are there. */
+		r->verdict = RS_V_JUMP;
+		snprintf(r->target, sizeof(r->target), "%s",
+		    CHAIN_ISOLATION_DROP);
+	}
 	rs_rule_comment(r, "%s", comment);
 	return r;
 }

@@ -14,6 +14,9 @@
 #define CHAIN_INPUT		"input"
 #define CHAIN_ISOLATION		"isolation"	/* jumped to before est/rel */
 #define CHAIN_QUARANTINE	"quarantine"	/* jumped to before est/rel */
+/* Quarantine rules that drop jump here instead: it sends the packet event
+ * (rate-limited, "sanso quar") and drops. */
+#define CHAIN_QUARANTINE_DROP	"quarantine_drop"
 
 /* Compile @p (which must have passed policy_validate()).  Never fails for a
  * validated policy; the result is normalised (rs_normalize). */

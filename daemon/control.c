@@ -43,34 +43,29 @@ control_group(gid_t *gid)
 }
 
 /*
- * Root, or a member of group sanso.  SO_PEERGROUPS gives the groups the
- * peer process really has (not what /etc/group says today).
+ * The peer's uid and groups: its gid, then what SO_PEERGROUPS says the
+ * peer process really has (not what /etc/group says today).  Which of them
+ * may do what is auth.unix_groups' business (api-auth.c).
  */
 static bool
-control_peer_allowed(int fd, struct ucred *cred)
+control_peer(int fd, struct ucred *cred, gid_t **groupsp, size_t *np)
 {
 	socklen_t	 len = sizeof(*cred);
-	gid_t		 sanso, *groups = NULL;
-	size_t		 i, n;
-	bool		 ok = false;
+	gid_t		*groups = NULL;
 
+	*groupsp = NULL;
+	*np = 0;
 	memset(cred, 0, sizeof(*cred));
 	cred->uid = (uid_t)-1;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len) == -1) {
 		log_warn("%s: SO_PEERCRED", __func__);
 		return false;
 	}
-	if (cred->uid == 0)
-		return true;
-	if (!control_group(&sanso))
-		return false;
-	if (cred->gid == sanso)
-		return true;
 	len = 64 * sizeof(gid_t);
 	for (;;) {
-		groups = xreallocarray(groups, len / sizeof(gid_t) + 1,
+		groups = xreallocarray(groups, len / sizeof(gid_t) + 2,
 		    sizeof(gid_t));
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups,
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups + 1,
 		    &len) == 0)
 			break;
 		if (errno != ERANGE) {
@@ -79,11 +74,10 @@ control_peer_allowed(int fd, struct ucred *cred)
 			return false;
 		}
 	}
-	n = len / sizeof(gid_t);
-	for (i = 0; i < n && !ok; i++)
-		ok = groups[i] == sanso;
-	free(groups);
-	return ok;
+	groups[0] = cred->gid;
+	*groupsp = groups;
+	*np = len / sizeof(gid_t) + 1;
+	return true;
 }
 
 static const char *
@@ -161,10 +155,11 @@ control_request(struct evhttp_request *req, void *arg)
 	struct ucred			 cred;
 	struct api_call			 call;
 	const struct evhttp_uri		*uri;
-	const char			*method, *path;
-	char				 allow[64];
+	const char			*method, *path, *query;
+	char				 allow[64], *full = NULL;
 	json_t				*resp;
-	size_t				 len;
+	gid_t				*groups;
+	size_t				 len, ngroups;
 	int				 fd, status;
 
 	(void)arg;
@@ -175,13 +170,11 @@ control_request(struct evhttp_request *req, void *arg)
 	path = uri ? evhttp_uri_get_path(uri) : NULL;
 	if (path == NULL || *path == '\0')
 		path = "/";
-	if (!control_peer_allowed(fd, &cred)) {
-		log_warnx("control: %s %s refused for uid %d pid %d: not root "
-		    "and not in group %s", method, path, (int)cred.uid,
-		    (int)cred.pid, CONTROL_GROUP);
+	if (!control_peer(fd, &cred, &groups, &ngroups)) {
+		log_warnx("control: %s %s refused for uid %d pid %d: no peer "
+		    "credentials", method, path, (int)cred.uid, (int)cred.pid);
 		resp = api_error("forbidden", NULL, "uid %d may not use sansod: "
-		    "only root and members of group %s may", (int)cred.uid,
-		    CONTROL_GROUP);
+		    "its credentials cannot be read", (int)cred.uid);
 		control_reply(req, 403, resp, NULL);
 		json_decref(resp);
 		return;
@@ -190,13 +183,22 @@ control_request(struct evhttp_request *req, void *arg)
 	len = evbuffer_get_length(in);
 	memset(&call, 0, sizeof(call));
 	call.ac_method = method;
-	call.ac_path = path;
+	/* The query travels with the path (GET filters such as the audit
+	 * list's); api_dispatch() splits it off. */
+	query = uri ? evhttp_uri_get_query(uri) : NULL;
+	if (query != NULL)
+		xasprintf(&full, "%s?%s", path, query);
+	call.ac_path = full != NULL ? full : path;
 	call.ac_body = len ? (const char *)evbuffer_pullup(in, -1) : "";
 	call.ac_len = len;
 	call.ac_uid = cred.uid;
 	call.ac_gid = cred.gid;
+	call.ac_groups = groups;
+	call.ac_n_groups = ngroups;
 	status = api_dispatch_call(&call, &resp, allow, sizeof(allow));
 	free(call.ac_set_cookie);
+	free(groups);
+	free(full);
 	log_debug("control: uid %d %s %s (%zu bytes): %d", (int)cred.uid,
 	    method, path, len, status);
 	control_reply(req, status, resp, status == 405 ? allow : NULL);

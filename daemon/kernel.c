@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The requests the CAP_NET_ADMIN side answers, served in-process for now. */
 #include <errno.h>
+#include <malloc.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,10 @@
 
 /* What the kernel was last given: the reference for drift checks. */
 static struct ruleset	*kernel_applied;
+/* What the last full check found missing, when that was all (copies: the
+ * reference's arrays move as isolations change). */
+static struct kernel_elem_change *kernel_missing;
+static size_t			 kernel_n_missing;
 
 /*
  * Where each element of a set of kernel_applied sits, by key, so that
@@ -104,6 +109,55 @@ kernel_gen_own(bool incremental)
 	kernel_gen_ok = true;
 }
 
+/*
+ * Give back what a read-back or a full build of a large table used (tens
+ * of MB with 100 000 isolations): glibc keeps freed heap mapped, so a
+ * daemon that once read a big table would otherwise keep its size.
+ */
+static void
+kernel_trim(void)
+{
+	malloc_trim(0);
+}
+
+static void
+kernel_keep_missing(const struct ruleset *rs, const struct nft_drift *d)
+{
+	const struct rs_set	*set;
+	size_t			 i;
+
+	free(kernel_missing);
+	kernel_missing = NULL;
+	kernel_n_missing = 0;
+	if (d == NULL || d->match || d->n_other > 0 || d->n_missing == 0)
+		return;
+	kernel_missing = xcalloc(d->n_missing, sizeof(*kernel_missing));
+	for (i = 0; i < d->n_missing; i++) {
+		set = &rs->sets[d->missing[i].dm_set];
+		kernel_missing[i].kec_verb = KERNEL_ELEM_ADD;
+		kernel_missing[i].kec_set = set->name;
+		kernel_missing[i].kec_elem = set->elems[d->missing[i].dm_elem];
+	}
+	kernel_n_missing = d->n_missing;
+}
+
+int
+kernel_repair_missing(char *err, size_t errlen)
+{
+	size_t	n = kernel_n_missing;
+	int	ret;
+
+	if (n == 0)
+		return -ESRCH;
+	/* The names point into the reference, which an apply replaces:
+	 * only the reference the check used may still be in force. */
+	ret = kernel_update_elems(kernel_missing, n, err, errlen);
+	free(kernel_missing);
+	kernel_missing = NULL;
+	kernel_n_missing = 0;
+	return ret < 0 ? ret : (int)n;
+}
+
 /* The full read-back of the table, recording the generation it saw when
  * that was one generation and the table matched. */
 static int
@@ -118,7 +172,10 @@ kernel_check_full(const struct ruleset *rs, struct nft_drift *drift)
 	kernel_foreign = false;
 	have_g0 = nft_generation(&g0) == 0;
 	memset(drift, 0, sizeof(*drift));
-	if ((ret = nft_check_drift(rs, drift)) < 0)
+	ret = nft_check_drift(rs, drift);
+	kernel_trim();
+	kernel_keep_missing(rs, ret == 0 ? drift : NULL);
+	if (ret < 0)
 		return ret;
 	if (have_g0 && drift->present && drift->match &&
 	    nft_generation(&g1) == 0 && g0 == g1) {
@@ -146,6 +203,7 @@ kernel_apply(struct ruleset *rs, int flags, struct kernel_apply_result *res)
 		}
 	}
 	ret = nft_apply(rs, res->ka_error, sizeof(res->ka_error));
+	kernel_trim();
 	if (ret < 0) {
 		/* Normally nothing changed, but the acks may have been lost
 		 * (ENOBUFS): the next check reads the table. */
@@ -160,6 +218,7 @@ kernel_apply(struct ruleset *rs, int flags, struct kernel_apply_result *res)
 	kernel_gen_own(false);
 keep:
 	res->ka_usec = kernel_now_usec() - t0;
+	kernel_keep_missing(NULL, NULL);	/* they named the old sets */
 	kernel_index_free();
 	ruleset_free(kernel_applied);
 	kernel_applied = rs;
@@ -186,6 +245,7 @@ kernel_check_drift(struct kernel_drift *out)
 	}
 	out->kd_present = drift.present;
 	out->kd_match = drift.present && drift.match;
+	out->kd_missing = kernel_n_missing;
 	if (!drift.present)
 		snprintf(out->kd_detail, sizeof(out->kd_detail),
 		    "table inet sanso is missing");
@@ -228,6 +288,31 @@ kernel_read_counters(struct kernel_counter **out, size_t *n)
 		    v[i].name);
 		(*out)[i].kc_packets = v[i].packets;
 		(*out)[i].kc_bytes = v[i].bytes;
+	}
+	*n = nv;
+	free(v);
+	return 0;
+}
+
+int
+kernel_read_pair_counters(struct kernel_pair_counter **out, size_t *n)
+{
+	struct nft_pair_counter	*v = NULL;
+	size_t			 i, nv = 0;
+	int			 ret;
+
+	*out = NULL;
+	*n = 0;
+	if ((ret = nft_read_pair_counters(&v, &nv)) < 0)
+		return ret;
+	*out = xcalloc(nv ? nv : 1, sizeof(**out));
+	for (i = 0; i < nv; i++) {
+		snprintf((*out)[i].kp_iif, sizeof((*out)[i].kp_iif), "%s",
+		    v[i].iif);
+		snprintf((*out)[i].kp_oif, sizeof((*out)[i].kp_oif), "%s",
+		    v[i].oif);
+		(*out)[i].kp_packets = v[i].packets;
+		(*out)[i].kp_bytes = v[i].bytes;
 	}
 	*n = nv;
 	free(v);
@@ -517,6 +602,9 @@ kernel_monitor_close(int fd)
 void
 kernel_free(void)
 {
+	free(kernel_missing);
+	kernel_missing = NULL;
+	kernel_n_missing = 0;
 	kernel_index_free();
 	ruleset_free(kernel_applied);
 	kernel_applied = NULL;

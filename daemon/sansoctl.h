@@ -55,6 +55,29 @@ extern const struct cmd_entry cmd_matrix_entry;
 extern const struct cmd_entry cmd_isolate_entry;
 extern const struct cmd_entry cmd_release_entry;
 extern const struct cmd_entry cmd_isolations_entry;
+extern const struct cmd_entry cmd_user_add_entry;
+extern const struct cmd_entry cmd_user_list_entry;
+extern const struct cmd_entry cmd_user_passwd_entry;
+extern const struct cmd_entry cmd_user_role_entry;
+extern const struct cmd_entry cmd_user_lock_entry;
+extern const struct cmd_entry cmd_user_unlock_entry;
+extern const struct cmd_entry cmd_user_delete_entry;
+extern const struct cmd_entry cmd_token_add_entry;
+extern const struct cmd_entry cmd_token_list_entry;
+extern const struct cmd_entry cmd_token_revoke_entry;
+extern const struct cmd_entry cmd_change_propose_entry;
+extern const struct cmd_entry cmd_change_list_entry;
+extern const struct cmd_entry cmd_change_approve_entry;
+extern const struct cmd_entry cmd_change_reject_entry;
+extern const struct cmd_entry cmd_change_apply_entry;
+extern const struct cmd_entry cmd_exception_request_entry;
+extern const struct cmd_entry cmd_exception_approve_entry;
+extern const struct cmd_entry cmd_exception_reject_entry;
+extern const struct cmd_entry cmd_exception_list_entry;
+extern const struct cmd_entry cmd_review_list_entry;
+extern const struct cmd_entry cmd_review_ack_entry;
+extern const struct cmd_entry cmd_audit_verify_entry;
+extern const struct cmd_entry cmd_audit_list_entry;
 
 /* ctl-http.c: one request.  Returns the HTTP status with *resp the parsed
  * JSON body (NULL if it was not JSON), or -1 after printing why the daemon
@@ -63,6 +86,10 @@ void	ctl_http_init(void);
 void	ctl_http_free(void);
 int	ctl_http(const struct ctl *, const char *method, const char *path,
 	    const json_t *body, json_t **resp);
+
+/* cmd-change.c: POST @body (stolen) to @path and print its "message";
+ * 422 prints the validator's diagnostics.  Returns an enum ctl_exit. */
+int	cmd_change_post(struct ctl *, const char *path, json_t *body);
 
 /* sansoctl.c: shared helpers. */
 /* Usage of one verb on stderr; returns CTL_EXIT_USAGE. */

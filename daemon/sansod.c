@@ -13,15 +13,22 @@
 #include <systemd/sd-daemon.h>
 
 #include "api.h"
+#include "auth.h"
+#include "audit.h"
 #include "control.h"
+#include "event-syslog.h"
 #include "events.h"
+#include "https.h"
 #include "kernel.h"
 #include "log.h"
+#include "metrics.h"
 #include "proc.h"
 #include "settings.h"
 #include "state.h"
 #include "store.h"
+#include "svc-change.h"
 #include "svc-isolation.h"
+#include "svc-packetlog.h"
 #include "svc-policy.h"
 #include "version.h"
 #include "xmalloc.h"
@@ -48,7 +55,10 @@ sansod_usage(void)
 	    "  -d, --debug         more log output (repeat for more)\n"
 	    "  -V, --version       print the version\n"
 	    "      --routes        print the API routes and their "
-	    "permissions, exit\n",
+	    "permissions, exit\n"
+	    "      --init-admin NAME  create the first administrator with a "
+	    "one-time\n"
+	    "                      password (printed once), exit\n",
 	    SANSOD_CONFIG, SANSOD_SETTINGS, SANSOD_STATEDIR, SANSOD_SOCKET);
 	exit(2);
 }
@@ -134,6 +144,47 @@ sansod_settings(const char *file, struct settings *out)
 	return ok;
 }
 
+/*
+ * sansod --init-admin NAME: there is no built-in account; the first
+ * administrator is made here, on the gateway, by whoever can write the
+ * state directory.  Safe while sansod runs (SQLite serialises writers).
+ */
+static int
+sansod_init_admin(const char *statedir, const char *name)
+{
+	struct store	*store;
+	char		 temp[AUTH_TEMP_PASSWORD_LEN + 1];
+	char		*cause = NULL, *why;
+	int		 ret = 1;
+
+	if (state_init(statedir, &cause) == -1)
+		goto out;
+	if ((store = store_open(statedir, &why)) == NULL) {
+		xasprintf(&cause, "cannot open the store: %s", why);
+		free(why);
+		goto out;
+	}
+	auth_init(store);
+	if (auth_init_admin(store, name, temp, &cause) == 0) {
+		printf("administrator %s created\n"
+		    "one-time password: %s\n"
+		    "(shown only now; it must be changed at the first "
+		    "login)\n", name, temp);
+		log_info("administrator %s created by --init-admin", name);
+		ret = 0;
+	}
+	explicit_bzero(temp, sizeof(temp));
+	auth_init(NULL);
+	store_close(store);
+out:
+	if (cause != NULL) {
+		fprintf(stderr, "sansod: --init-admin %s: %s\n", name, cause);
+		free(cause);
+	}
+	state_free();
+	return ret;
+}
+
 /* Relative -c paths would change meaning if we ever chdir; fix them now. */
 static char *
 sansod_absolute(const char *path)
@@ -156,6 +207,7 @@ main(int argc, char *argv[])
 		{ "socket",	required_argument,	NULL, 'S' },
 		{ "settings",	required_argument,	NULL, 'E' },
 		{ "routes",	no_argument,		NULL, 'R' },
+		{ "init-admin",	required_argument,	NULL, 'A' },
 		{ "foreground",	no_argument,		NULL, 'f' },
 		{ "test",	no_argument,		NULL, 't' },
 		{ "debug",	no_argument,		NULL, 'd' },
@@ -165,6 +217,7 @@ main(int argc, char *argv[])
 	};
 	const char	*config = SANSOD_CONFIG, *statedir = SANSOD_STATEDIR;
 	const char	*sock = SANSOD_SOCKET, *settings_file = NULL;
+	const char	*init_admin = NULL;
 	struct settings	 settings;
 	struct store	*store = NULL;
 	char		*cause = NULL, *abs_config, *why;
@@ -185,6 +238,9 @@ main(int argc, char *argv[])
 			break;
 		case 'E':
 			settings_file = optarg;
+			break;
+		case 'A':
+			init_admin = optarg;
 			break;
 		case 'R':
 			/* For the OpenAPI and authorization-matrix tests:
@@ -218,9 +274,16 @@ main(int argc, char *argv[])
 	 * The default file is optional; a named one must exist. */
 	if (settings_file == NULL && access(SANSOD_SETTINGS, F_OK) == 0)
 		settings_file = SANSOD_SETTINGS;
-	if (!sansod_settings(settings_file, &settings))
+	if (!sansod_settings(settings_file, &settings)) {
+		settings_free(&settings);	/* the defaults it fell back to */
 		return 1;
+	}
 	settings_install(&settings);
+	if (init_admin != NULL) {
+		ret = sansod_init_admin(statedir, init_admin);
+		settings_clear();
+		return ret;
+	}
 	if (test) {
 		ret = sansod_test(config);
 		settings_clear();
@@ -241,20 +304,35 @@ main(int argc, char *argv[])
 		free(why);
 		goto fail;
 	}
+	auth_init(store);
 	if (events_open(statedir, &why) == -1) {
 		xasprintf(&cause, "cannot open the event log: %s", why);
 		free(why);
 		goto fail;
 	}
+	if (event_syslog_start(statedir, &settings_current()->se_logs,
+	    &cause) == -1)
+		goto fail;
 	/* The socket first: finding another sansod there must stop us
 	 * before we touch its kernel table. */
 	if (control_init(sock, &cause) == -1)
 		goto fail;
+	if (https_init(&settings_current()->se_listen, &cause) == -1)
+		goto fail;
+	/* Before the services: their first actions are audited. */
+	if (audit_init(store, statedir, &cause) == -1)
+		goto fail;
+	metrics_init();
 	if (svc_isolation_init(store, &cause) == -1)
+		goto fail;
+	/* Exceptions too: expired ones go before the first apply. */
+	if (svc_change_init(store, &cause) == -1)
 		goto fail;
 	svc_policy_init(abs_config);
 	if (svc_policy_start(&cause) == -1)
 		goto fail;
+	/* After the policy: packet events name zones by its interfaces. */
+	svc_packetlog_init();
 
 	proc_signal(SIGHUP, sansod_sighup, NULL);
 	proc_signal(SIGTERM, sansod_sigterm, NULL);
@@ -272,12 +350,18 @@ fail:
 	free(cause);
 	ret = 1;
 out:
+	https_free();
 	control_free();
+	svc_packetlog_free();
 	svc_policy_free();
 	svc_isolation_free();
+	svc_change_free();
 	kernel_free();
+	metrics_free();
+	audit_free();
 	if (store != NULL)
 		store_close(store);
+	event_syslog_stop();
 	events_close();
 	state_free();
 	proc_free();

@@ -22,6 +22,12 @@ static const struct parse_key settings_keys[] = {
 	  "a mapping with the log outputs" },
 	{ "auth", YAML_MAPPING_NODE, settings_parse_auth, 0, 0, 0, false,
 	  "a mapping with password, lockout, session and role settings" },
+	{ "approvals", YAML_MAPPING_NODE, settings_parse_approvals, 0, 0, 0,
+	  false, "a mapping with break_glass and exception_max" },
+	{ "packets", YAML_MAPPING_NODE, settings_parse_packets, 0, 0, 0,
+	  false, "a mapping with the packet event rate and burst" },
+	{ "audit", YAML_MAPPING_NODE, settings_parse_audit, 0, 0, 0, false,
+	  "a mapping with the audit chain's key_file" },
 };
 
 void
@@ -31,6 +37,9 @@ settings_defaults(struct settings *s)
 	settings_listen_defaults(&s->se_listen);
 	settings_logs_defaults(&s->se_logs);
 	settings_auth_defaults(&s->se_auth);
+	settings_approvals_defaults(&s->se_approvals);
+	settings_packets_defaults(&s->se_packets);
+	settings_audit_defaults(&s->se_audit);
 }
 
 void
@@ -41,6 +50,8 @@ settings_free(struct settings *s)
 	settings_listen_free(&s->se_listen);
 	settings_logs_free(&s->se_logs);
 	settings_auth_free(&s->se_auth);
+	settings_approvals_free(&s->se_approvals);
+	settings_audit_free(&s->se_audit);
 	free(s->se_file);
 	memset(s, 0, sizeof(*s));
 }
@@ -58,7 +69,7 @@ settings_parse(const char *file, const char *text, size_t len,
 	ps.ps_what = "the settings";
 	ps.ps_noun = "settings file";
 	if (!policy_parse_document(&ps, text, len, settings_keys,
-	    PARSE_NKEYS(settings_keys), s, true, "listen, logs and auth")) {
+	    PARSE_NKEYS(settings_keys), s, true, "listen, logs, auth, approvals, packets and audit")) {
 		settings_free(s);
 		settings_defaults(s);
 		return false;

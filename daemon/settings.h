@@ -9,6 +9,10 @@
  *   logs:    settings-logs.c     struct settings_logs
  *   auth:    settings-auth.c     struct settings_auth (passwords, lockout,
  *                                sessions, roles)
+ *   approvals: settings-approvals.c struct settings_approvals (break-glass,
+ *                                exception limits)
+ *   packets: settings-packets.c  struct settings_packets (packet event rate)
+ *   audit:   settings-audit.c    struct settings_audit (the chain's key)
  */
 #ifndef SANSO_SETTINGS_H
 #define SANSO_SETTINGS_H
@@ -17,9 +21,12 @@
 #include <stddef.h>
 
 #include "diag.h"
+#include "settings-approvals.h"
+#include "settings-audit.h"
 #include "settings-auth.h"
 #include "settings-listen.h"
 #include "settings-logs.h"
+#include "settings-packets.h"
 
 /**
  * struct settings - the whole of sansod.yaml after defaults
@@ -30,6 +37,9 @@ struct settings {
 	struct settings_listen	 se_listen;
 	struct settings_logs	 se_logs;
 	struct settings_auth	 se_auth;
+	struct settings_approvals se_approvals;
+	struct settings_packets	 se_packets;
+	struct settings_audit	 se_audit;
 };
 
 /* Fill @s with the defaults of every section. */

@@ -12,9 +12,12 @@
 
 #include <sqlite3.h>
 
+#include "audit.h"
 #include "log.h"
 #include "store.h"
 #include "store-int.h"
+#include "store-change.h"
+#include "store-auth.h"
 #include "xmalloc.h"
 
 /*
@@ -77,6 +80,15 @@ static const char *const store_migrations[] = {
 	"  at_ms  INTEGER NOT NULL,"
 	"  CHECK (action = 'expire' OR length(reason) > 0)"
 	") STRICT;",
+	/* Two-person changes, exceptions (例外措置) and the review queue
+	 * (002 §8-1, §53-3, §99-§101): SQL in store-change.c. */
+	store_change_migration,
+	/* The audit hash chain and its anchored head (002 §53-2, §55):
+	 * SQL in store-audit.c. */
+	store_audit_migration,
+	/* Users, password history, sessions and API tokens: SQL in
+	 * store-auth.c. */
+	store_auth_schema,
 };
 #define STORE_SCHEMA_KNOWN \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))

@@ -4,6 +4,8 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <pthread.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,10 +13,14 @@
 #include <time.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "../nftables/ruleset.h"
+#include "audit.h"
 #include "compile.h"
 #include "events.h"
+#include "ctflush.h"
+#include "intern.h"
 #include "kernel.h"
 #include "log.h"
 #include "proc.h"
@@ -22,6 +28,8 @@
 #include "xmalloc.h"
 
 /* Re-check at least this often, so a wall-clock jump delays nothing long. */
+/* Bulks this large write the store on a second thread. */
+#define SVC_ISOLATION_STORE_THREAD_MIN	1000
 #define SVC_ISOLATION_TIMER_MAX_MS	60000
 
 /**
@@ -89,12 +97,25 @@ svc_isolation_fail(struct svc_isolation_result *res,
 	va_end(ap);
 }
 
+/*
+ * A row in force shares its texts: the target is si_target.it_text, kind,
+ * reason, ticket and actor come from the string pool (a bulk gives them to
+ * every row), and only kept hosts, rare, are the row's own.
+ */
 static void
 svc_iso_free(struct svc_iso *si)
 {
+	size_t i;
+
 	if (si == NULL)
 		return;
-	isolation_free_fields(&si->si_row);
+	intern_put(si->si_row.is_kind);
+	intern_put(si->si_row.is_reason);
+	intern_put(si->si_row.is_ticket);
+	intern_put(si->si_row.is_actor);
+	for (i = 0; i < si->si_row.is_n_keep; i++)
+		free(si->si_row.is_keep[i]);
+	free(si->si_row.is_keep);
 	free(si->si_keep);
 	free(si);
 }
@@ -187,17 +208,32 @@ svc_iso_from_row(struct isolation *row)
 	char		 err[256];
 	size_t		 i;
 
-	si->si_row = *row;
-	memset(row, 0, sizeof(*row));
-	if (!isolation_target_parse(si->si_row.is_target, &si->si_target, err,
+	err[0] = '\0';
+	if (!isolation_target_parse(row->is_target, &si->si_target, err,
 	    sizeof(err)) || strcmp(si->si_target.it_text,
-	    si->si_row.is_target) != 0) {
+	    row->is_target) != 0) {
 		log_warnx("store: isolation '%s' is not a valid target (%s); "
-		    "ignored", si->si_row.is_target, err[0] ? err :
+		    "ignored", row->is_target, err[0] ? err :
 		    "not in canonical form");
-		goto bad;
+		free(si);
+		return NULL;
 	}
-	si->si_keep = xcalloc(si->si_row.is_n_keep + 1, sizeof(*si->si_keep));
+	/* The pool's texts for the row's, the keep list taken as it is. */
+	si->si_row = *row;
+	si->si_row.is_target = si->si_target.it_text;
+	si->si_row.is_kind = intern_get(row->is_kind);
+	si->si_row.is_reason = intern_get(row->is_reason);
+	si->si_row.is_ticket = intern_get(row->is_ticket);
+	si->si_row.is_actor = intern_get(row->is_actor);
+	free(row->is_target);
+	free(row->is_kind);
+	free(row->is_reason);
+	free(row->is_ticket);
+	free(row->is_actor);
+	memset(row, 0, sizeof(*row));
+	if (si->si_row.is_n_keep == 0)
+		return si;
+	si->si_keep = xcalloc(si->si_row.is_n_keep, sizeof(*si->si_keep));
 	for (i = 0; i < si->si_row.is_n_keep; i++) {
 		if (!isolation_target_parse_keep(si->si_row.is_keep[i],
 		    &si->si_keep[i], err, sizeof(err))) {
@@ -277,12 +313,12 @@ svc_iso_new(const struct isolation_target *t, const struct svc_isolation_req *re
 	ssize_t		 old;
 
 	si->si_target = *t;
-	si->si_row.is_target = xstrdup(t->it_text);
-	si->si_row.is_kind = xstrdup(isolation_target_kind_name(t->it_kind));
-	si->si_row.is_reason = xstrdup(req->ir_reason);
+	si->si_row.is_target = si->si_target.it_text;
+	si->si_row.is_kind = intern_get(isolation_target_kind_name(t->it_kind));
+	si->si_row.is_reason = intern_get(req->ir_reason);
 	si->si_row.is_ticket = req->ir_ticket && *req->ir_ticket ?
-	    xstrdup(req->ir_ticket) : NULL;
-	si->si_row.is_actor = xstrdup(req->ir_actor);
+	    intern_get(req->ir_ticket) : NULL;
+	si->si_row.is_actor = intern_get(req->ir_actor);
 	/* The store keeps the first isolation time of a target. */
 	old = svc_isolation_find(t->it_text, &pos);
 	si->si_row.is_id = old >= 0 ? iso_v[old]->si_row.is_id : 0;
@@ -290,8 +326,10 @@ svc_iso_new(const struct isolation_target *t, const struct svc_isolation_req *re
 	    iso_v[old]->si_row.is_created_ms : now;
 	si->si_row.is_expires_ms = req->ir_ttl > 0 ? now + req->ir_ttl * 1000 :
 	    0;
-	si->si_keep = xcalloc(n_keep + 1, sizeof(*si->si_keep));
-	si->si_row.is_keep = xcalloc(n_keep + 1, sizeof(char *));
+	if (n_keep == 0)
+		return si;
+	si->si_keep = xcalloc(n_keep, sizeof(*si->si_keep));
+	si->si_row.is_keep = xcalloc(n_keep, sizeof(char *));
 	for (i = 0; i < n_keep; i++) {
 		si->si_keep[i] = keep[i];
 		si->si_row.is_keep[i] = xstrdup(keep[i].it_text);
@@ -648,6 +686,51 @@ svc_isolation_ct_flush(struct kernel_addr *ct, size_t n, const char *what)
 	return ret;
 }
 
+/* Delete the conntrack entries of @what now (@wait: the caller reports the
+ * count) or on the worker, after the answer. */
+static int
+svc_isolation_ct(struct kernel_addr *ct, size_t n, const char *what,
+    bool wait)
+{
+	if (n == 0)
+		return 0;
+	if (wait)
+		return svc_isolation_ct_flush(ct, n, what);
+	ctflush_queue(ct, n, what);
+	return SVC_ISO_CT_QUEUED;
+}
+
+/* A walk of the worker finished: say what it cut. */
+static void
+svc_isolation_ct_done(const struct ctflush_done *d, void *arg)
+{
+	json_t	*ev, *targets = json_array();
+	size_t	 i;
+
+	(void)arg;
+	for (i = 0; i < d->cd_n_labels; i++)
+		json_array_append_new(targets, json_string(d->cd_labels[i]));
+	if (d->cd_deleted < 0) {
+		log_warnx("isolation: cannot delete the conntrack entries of "
+		    "%zu isolation%s: %s; new connections are cut, open ones "
+		    "stay blocked by the isolation rules until they time out",
+		    d->cd_n_labels, d->cd_n_labels == 1 ? "" : "s",
+		    strerror(-d->cd_deleted));
+		ev = json_pack("{s:o, s:s}", "targets", targets, "error",
+		    strerror(-d->cd_deleted));
+		events_emit("isolation.conntrack", EV_WARNING, ev);
+		return;
+	}
+	if (d->cd_deleted > 0)
+		log_info("isolation: %d conntrack entr%s of %zu isolation%s "
+		    "deleted in %.1f ms", d->cd_deleted,
+		    d->cd_deleted == 1 ? "y" : "ies", d->cd_n_labels,
+		    d->cd_n_labels == 1 ? "" : "s", d->cd_ms);
+	ev = json_pack("{s:o, s:i, s:f}", "targets", targets, "deleted",
+	    d->cd_deleted, "ms", d->cd_ms);
+	events_emit("isolation.conntrack", EV_INFO, ev);
+}
+
 /* --- expiry ------------------------------------------------------------ */
 
 static void
@@ -793,6 +876,7 @@ svc_isolation_expire_due(void)
 		if (gone[i] != NULL)
 			svc_isolation_remove(rows[i].is_target);
 	}
+	audit_isolation_expired(rows, n);
 	free(gone);
 	svc_iso_changes_free(&c);
 	isolations_free(rows, n);
@@ -818,10 +902,11 @@ svc_isolation_timer_cb(void *arg)
 
 /* --- requests ---------------------------------------------------------- */
 
-/* Record @si (new or replacing the row of the same target) and its
- * history in one transaction. */
+/* Write the rows of @v (new or replacing the row of the same target) and
+ * their history inside a transaction left open for the caller to commit;
+ * on failure it is rolled back. */
 static int
-svc_isolation_store_put(struct svc_iso **v, size_t n, bool *existed,
+svc_isolation_store_write(struct svc_iso **v, size_t n, bool *existed,
     int64_t now)
 {
 	size_t i;
@@ -838,52 +923,105 @@ svc_isolation_store_put(struct svc_iso **v, size_t n, bool *existed,
 			return -1;
 		}
 	}
-	return store_commit(iso_store);
+	return 0;
 }
 
 /*
- * The kernel refused: put the store back as it was (@old[i] NULL: the row
- * is new and goes), with a history line saying so, so that the audit trail
- * shows what really was in force.
+ * A bulk's rows are written on a thread while the loop's thread computes
+ * and sends the kernel batch (each takes ~0.3 s for 100 000 targets); the
+ * transaction commits only once the kernel has taken the batch, so neither
+ * can end up with what the other refused.  Only this thread touches the
+ * store until it is joined.
  */
-static void
-svc_isolation_store_undo(struct svc_iso **v, struct svc_iso **old, size_t n,
-    const char *why, int64_t now)
-{
-	bool	 b;
-	size_t	 i;
-	char	*reason;
+struct svc_iso_store_job {
+	struct svc_iso	**sj_v;
+	size_t		  sj_n;
+	bool		 *sj_existed;
+	int64_t		  sj_now;
+	int		  sj_ret;
+};
 
-	xasprintf(&reason, "undone: %s", why);
-	if (store_begin(iso_store) == -1)
-		goto fail;
+static void *
+svc_isolation_store_thread(void *arg)
+{
+	struct svc_iso_store_job *j = arg;
+
+	j->sj_ret = svc_isolation_store_write(j->sj_v, j->sj_n, j->sj_existed,
+	    j->sj_now);
+	return NULL;
+}
+
+/* The changes that take back @c (after a failed commit). */
+static void
+svc_iso_changes_inverse(const struct svc_iso_changes *c,
+    struct svc_iso_changes *out)
+{
+	size_t i;
+
+	for (i = c->n; i-- > 0; )
+		svc_iso_changes_add(out, c->v[i].kec_verb == KERNEL_ELEM_ADD ?
+		    KERNEL_ELEM_DEL : KERNEL_ELEM_ADD, c->v[i].kec_set,
+		    &c->v[i].kec_elem);
+}
+
+/* The store could not record what the kernel took: undo it there too. */
+static void
+svc_isolation_take_back(const struct svc_iso_changes *c)
+{
+	struct svc_iso_changes	undo = { 0 };
+	char			err[512];
+
+	svc_iso_changes_inverse(c, &undo);
+	if (svc_isolation_send(&undo, err, sizeof(err)) == -1)
+		log_warnx("isolation: cannot take back the kernel batch: %s; "
+		    "the drift check repairs it", err);
+	svc_iso_changes_free(&undo);
+}
+
+/* The requester's role for the audit trail. */
+static const char *
+svc_isolation_role(const struct svc_isolation_req *req)
+{
+	return req->ir_role != NULL ? req->ir_role : audit_role(req->ir_actor);
+}
+
+/* A bulk's summary event: one per request, with a digest of its sorted
+ * targets (each target's row is in the store's isolation history). */
+static void
+svc_isolation_bulk_event(const struct svc_isolation_req *req,
+    struct svc_iso **v, size_t n, size_t n_new, size_t n_already)
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	char		 hex[2 * EVP_MAX_MD_SIZE + 1];
+	unsigned int	 mdlen = 0, k;
+	EVP_MD_CTX	*ctx;
+	json_t		*ev;
+	size_t		 i;
+
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		fatalx("%s: SHA-256 unavailable", __func__);
 	for (i = 0; i < n; i++) {
-		if (old[i] == NULL) {
-			if (store_isolation_del(iso_store,
-			    v[i]->si_row.is_target, &b) == -1 ||
-			    store_isolation_history(iso_store, "release",
-			    v[i]->si_row.is_target, "sansod", reason, NULL,
-			    now) == -1)
-				goto rollback;
-		} else if (store_isolation_put(iso_store, &old[i]->si_row,
-		    &b) == -1 || store_isolation_history(iso_store, "isolate",
-		    old[i]->si_row.is_target, old[i]->si_row.is_actor,
-		    old[i]->si_row.is_reason, old[i]->si_row.is_ticket,
-		    now) == -1)
-			goto rollback;
+		EVP_DigestUpdate(ctx, v[i]->si_row.is_target,
+		    strlen(v[i]->si_row.is_target));
+		EVP_DigestUpdate(ctx, "\n", 1);
 	}
-	if (store_commit(iso_store) == -1)
-		goto fail;
-	free(reason);
-	return;
-rollback:
-	store_rollback(iso_store);
-fail:
-	/* The kernel lacks what the store has: the next start applies it,
-	 * which errs on the side of isolating. */
-	log_warnx("isolation: cannot undo the store after the kernel "
-	    "refused: %s", store_error(iso_store));
-	free(reason);
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	for (k = 0; k < mdlen; k++)
+		snprintf(hex + 2 * k, 3, "%02x", md[k]);
+	ev = json_pack("{s:s, s:s, s:s?, s:I, s:I, s:I, s:s, s:s, s:s}",
+	    "actor", req->ir_actor, "reason", req->ir_reason,
+	    "ticket", req->ir_ticket && *req->ir_ticket ? req->ir_ticket : NULL,
+	    "targets", (json_int_t)n, "isolated", (json_int_t)n_new,
+	    "already", (json_int_t)n_already,
+	    "first", v[0]->si_row.is_target, "last", v[n - 1]->si_row.is_target,
+	    "targets_sha256", hex);
+	if (ev == NULL)		/* only text that is not UTF-8 */
+		ev = json_pack("{s:I}", "targets", (json_int_t)n);
+	json_object_set_new(ev, "ttl", req->ir_ttl ?
+	    json_integer(req->ir_ttl) : json_null());
+	events_emit("isolation.bulk", EV_NOTICE, ev);
 }
 
 void
@@ -894,6 +1032,7 @@ svc_isolation_isolate(const struct svc_isolation_req *req,
 	struct svc_iso_changes	 c = { 0 };
 	struct kernel_addr	*ct = NULL;
 	struct svc_iso		*si, *old;
+	struct audit_mark	 mark;
 	size_t			 n_ct = 0, cap_ct = 0, pos;
 	ssize_t			 n_keep, idx;
 	char			 err[512];
@@ -917,7 +1056,11 @@ svc_isolation_isolate(const struct svc_isolation_req *req,
 	idx = svc_isolation_find(t.it_text, &pos);
 	old = idx >= 0 ? iso_v[idx] : NULL;
 
-	if (svc_isolation_store_put(&si, 1, &existed, now) == -1) {
+	/* Row, history and audit entry in one transaction that commits
+	 * once the kernel has the element: one fsync, and nothing recorded
+	 * that is not in force. */
+	audit_mark(&mark);
+	if (svc_isolation_store_write(&si, 1, &existed, now) == -1) {
 		svc_isolation_fail(res, SVC_ISO_STORE, NULL, "cannot record "
 		    "the isolation of %s: %s; nothing changed", t.it_text,
 		    store_error(iso_store));
@@ -925,6 +1068,8 @@ svc_isolation_isolate(const struct svc_isolation_req *req,
 		svc_iso_free(si);
 		return;
 	}
+	audit_isolation("isolation.add", req->ir_actor, svc_isolation_role(req),
+	    old != NULL ? &old->si_row : NULL, &si->si_row, "ok");
 	svc_isolation_changes_one(&t, old, si, &c);
 	if (t.it_kind == ISOLATION_MAC)
 		svc_isolation_neigh(t.it_mac, KERNEL_ELEM_ADD, &c, &ct, &n_ct,
@@ -932,18 +1077,29 @@ svc_isolation_isolate(const struct svc_isolation_req *req,
 	else
 		svc_isolation_ct_addr(&t, &ct, &n_ct, &cap_ct);
 	if (svc_isolation_send(&c, err, sizeof(err)) == -1) {
+		store_rollback(iso_store);
+		audit_rewind(&mark);
 		svc_isolation_fail(res, SVC_ISO_KERNEL, NULL, "the kernel "
 		    "refused the isolation of %s: %s; nothing changed",
 		    t.it_text, err);
 		log_warnx("%s", res->ir_message);
-		svc_isolation_store_undo(&si, &old, 1, err, now);
+		svc_iso_free(si);
+		goto out;
+	}
+	if (store_commit(iso_store) == -1) {
+		audit_rewind(&mark);
+		svc_isolation_take_back(&c);
+		svc_isolation_fail(res, SVC_ISO_STORE, NULL, "cannot record "
+		    "the isolation of %s: %s; nothing changed", t.it_text,
+		    store_error(iso_store));
+		log_warnx("%s", res->ir_message);
 		svc_iso_free(si);
 		goto out;
 	}
 	svc_isolation_insert(si);	/* frees @old */
 	svc_isolation_arm_for(si->si_row.is_expires_ms);
-	res->ir_conntrack_deleted = svc_isolation_ct_flush(ct, n_ct,
-	    t.it_text);
+	res->ir_conntrack_deleted = svc_isolation_ct(ct, n_ct, t.it_text,
+	    req->ir_wait_conntrack);
 	res->ir_already = existed;
 	res->ir_row = &si->si_row;
 	res->ir_status = SVC_ISO_OK;
@@ -962,8 +1118,9 @@ svc_isolation_isolate(const struct svc_isolation_req *req,
 	json_object_set_new(ev, "ttl", req->ir_ttl ?
 	    json_integer(req->ir_ttl) : json_null());
 	json_object_set_new(ev, "already", json_boolean(existed));
-	json_object_set_new(ev, "conntrack_deleted",
-	    json_integer(res->ir_conntrack_deleted));
+	if (res->ir_conntrack_deleted != SVC_ISO_CT_QUEUED)
+		json_object_set_new(ev, "conntrack_deleted",
+		    json_integer(res->ir_conntrack_deleted));
 	events_emit("isolation.added", EV_NOTICE, ev);
 out:
 	svc_iso_changes_free(&c);
@@ -985,14 +1142,18 @@ svc_isolation_bulk(const struct svc_isolation_req *req,
 	struct isolation_target	 *tv;
 	struct compile_isolation *ov = NULL, *nv = NULL;
 	struct svc_iso_changes	  c = { 0 };
+	struct svc_iso_store_job  job;
+	struct audit_mark	  mark;
 	struct kernel_addr	 *ct = NULL;
 	struct svc_iso		**v, **old;
+	pthread_t		  th;
 	size_t			  i, n = 0, on, nn, n_ct = 0, cap_ct = 0, pos;
+	size_t			  n_already = 0;
 	ssize_t			  idx;
 	char			  err[512], field[48];
 	int64_t			  now;
-	bool			 *existed;
-	json_t			 *ev;
+	bool			 *existed, threaded, sent;
+	int			  perr;
 
 	memset(res, 0, sizeof(*res));
 	res->ir_conntrack_deleted = -1;
@@ -1039,13 +1200,15 @@ svc_isolation_bulk(const struct svc_isolation_req *req,
 		old[i] = idx >= 0 ? iso_v[idx] : NULL;
 	}
 	free(tv);
-	if (svc_isolation_store_put(v, n, existed, now) == -1) {
-		svc_isolation_fail(res, SVC_ISO_STORE, NULL, "cannot record "
-		    "the isolations: %s; nothing changed",
-		    store_error(iso_store));
-		log_warnx("bulk isolation: %s", res->ir_message);
-		goto free_new;
-	}
+	memset(&job, 0, sizeof(job));
+	job.sj_v = v;
+	job.sj_n = n;
+	job.sj_existed = existed;
+	job.sj_now = now;
+	threaded = n >= SVC_ISOLATION_STORE_THREAD_MIN &&
+	    pthread_create(&th, NULL, svc_isolation_store_thread, &job) == 0;
+	if (!threaded)
+		svc_isolation_store_thread(&job);
 
 	/* Before and after, compiled whole: one diff, one batch. */
 	on = svc_isolation_all(&ov, 0);
@@ -1068,12 +1231,45 @@ svc_isolation_bulk(const struct svc_isolation_req *req,
 			svc_isolation_ct_addr(&v[i]->si_target, &ct, &n_ct,
 			    &cap_ct);
 	}
-	if (svc_isolation_send(&c, err, sizeof(err)) == -1) {
-		svc_isolation_fail(res, SVC_ISO_KERNEL, NULL, "the kernel "
-		    "refused the bulk isolation of %zu targets: %s; nothing "
-		    "changed", n, err);
-		log_warnx("%s", res->ir_message);
-		svc_isolation_store_undo(v, old, n, err, now);
+	/* A store that already failed makes the batch pointless (a thread's
+	 * result is known only after the join). */
+	sent = false;
+	if (threaded || job.sj_ret == 0) {
+		if (svc_isolation_send(&c, err, sizeof(err)) == 0)
+			sent = true;
+		else
+			svc_isolation_fail(res, SVC_ISO_KERNEL, NULL, "the "
+			    "kernel refused the bulk isolation of %zu targets: "
+			    "%s; nothing changed", n, err);
+	}
+	if (threaded && (perr = pthread_join(th, NULL)) != 0)
+		fatalx("bulk isolation: joining the store thread: %s",
+		    strerror(perr));
+	audit_mark(&mark);
+	if (job.sj_ret == 0 && !sent)
+		store_rollback(iso_store);
+	else if (job.sj_ret == 0) {
+		for (i = 0; i < n; i++)
+			n_already += existed[i];
+		/* One audit entry for the request, in its transaction. */
+		audit_isolation_bulk(req->ir_actor, svc_isolation_role(req),
+		    req->ir_targets, req->ir_n_targets, n - n_already,
+		    n_already, req->ir_reason, req->ir_ticket, req->ir_ttl);
+		if (store_commit(iso_store) == -1) {
+			audit_rewind(&mark);
+			job.sj_ret = -1;
+		}
+	}
+	if (job.sj_ret == -1) {
+		svc_isolation_fail(res, SVC_ISO_STORE, NULL, "cannot record "
+		    "the isolations: %s; nothing changed",
+		    store_error(iso_store));
+		/* The kernel took what the store did not: take it back. */
+		if (sent)
+			svc_isolation_take_back(&c);
+	}
+	if (res->ir_status != SVC_ISO_OK) {
+		log_warnx("bulk isolation: %s", res->ir_message);
 		goto free_new;
 	}
 	for (i = 0; i < n; i++) {
@@ -1081,13 +1277,10 @@ svc_isolation_bulk(const struct svc_isolation_req *req,
 			res->ir_n_already++;
 		else
 			res->ir_isolated++;
-		ev = svc_isolation_event(&v[i]->si_row, req->ir_actor,
-		    req->ir_reason, v[i]->si_row.is_ticket);
-		json_object_set_new(ev, "ttl", req->ir_ttl ?
-		    json_integer(req->ir_ttl) : json_null());
-		json_object_set_new(ev, "already", json_boolean(existed[i]));
-		json_object_set_new(ev, "bulk", json_true());
-		events_emit("isolation.added", EV_NOTICE, ev);
+	}
+	svc_isolation_bulk_event(req, v, n, res->ir_isolated,
+	    res->ir_n_already);
+	for (i = 0; i < n; i++) {
 		if (old[i] != NULL) {
 			svc_isolation_insert(v[i]);	/* frees old[i] */
 			v[i] = NULL;
@@ -1105,8 +1298,9 @@ svc_isolation_bulk(const struct svc_isolation_req *req,
 	}
 	qsort(iso_v, iso_n, sizeof(*iso_v), svc_isolation_qsort);
 	svc_isolation_arm();
-	res->ir_conntrack_deleted = svc_isolation_ct_flush(ct, n_ct,
-	    "the bulk targets");
+	snprintf(err, sizeof(err), "bulk of %zu targets", n);
+	res->ir_conntrack_deleted = svc_isolation_ct(ct, n_ct, err,
+	    req->ir_wait_conntrack);
 	res->ir_status = SVC_ISO_OK;
 	snprintf(res->ir_message, sizeof(res->ir_message), "%zu isolated, "
 	    "%zu already isolated", res->ir_isolated, res->ir_n_already);
@@ -1122,12 +1316,16 @@ free_new:
 	free(nv);
 	free(ct);
 	svc_iso_changes_free(&c);
+	/* The bulk's scratch (request tree, change set, netlink batch) is
+	 * tens of MB that glibc would otherwise keep mapped. */
+	malloc_trim(0);
 }
 
 void
 svc_isolation_release(const char *target, const char *reason,
-    const char *actor, struct svc_isolation_result *res)
+    const char *actor, const char *role, struct svc_isolation_result *res)
 {
+	struct audit_mark	 mark;
 	struct svc_isolation_req req;
 	struct isolation_target	 t;
 	struct svc_iso_changes	 c = { 0 };
@@ -1159,11 +1357,11 @@ svc_isolation_release(const char *target, const char *reason,
 	}
 	old = iso_v[idx];
 	now = svc_isolation_now_ms();
+	audit_mark(&mark);
 	if (store_begin(iso_store) == -1 ||
 	    store_isolation_del(iso_store, t.it_text, &found) == -1 ||
 	    store_isolation_history(iso_store, "release", t.it_text, actor,
-	    reason, old->si_row.is_ticket, now) == -1 ||
-	    store_commit(iso_store) == -1) {
+	    reason, old->si_row.is_ticket, now) == -1) {
 		store_rollback(iso_store);
 		svc_isolation_fail(res, SVC_ISO_STORE, NULL, "cannot record "
 		    "the release of %s: %s; it stays isolated", t.it_text,
@@ -1171,16 +1369,28 @@ svc_isolation_release(const char *target, const char *reason,
 		log_warnx("%s", res->ir_message);
 		return;
 	}
+	audit_isolation("isolation.release", actor, role != NULL ? role :
+	    audit_role(actor), &old->si_row, NULL, "ok");
 	svc_isolation_changes_one(&t, old, NULL, &c);
 	if (t.it_kind == ISOLATION_MAC)
 		svc_isolation_neigh(t.it_mac, KERNEL_ELEM_DEL, &c, NULL, NULL,
 		    NULL, now);
 	if (svc_isolation_send(&c, err, sizeof(err)) == -1) {
+		store_rollback(iso_store);
+		audit_rewind(&mark);
 		svc_isolation_fail(res, SVC_ISO_KERNEL, NULL, "the kernel "
 		    "refused the release of %s: %s; it stays isolated",
 		    t.it_text, err);
 		log_warnx("%s", res->ir_message);
-		svc_isolation_store_undo(&old, &old, 1, err, now);
+		goto out;
+	}
+	if (store_commit(iso_store) == -1) {
+		audit_rewind(&mark);
+		svc_isolation_take_back(&c);
+		svc_isolation_fail(res, SVC_ISO_STORE, NULL, "cannot record "
+		    "the release of %s: %s; it stays isolated", t.it_text,
+		    store_error(iso_store));
+		log_warnx("%s", res->ir_message);
 		goto out;
 	}
 	res->ir_status = SVC_ISO_OK;
@@ -1266,6 +1476,8 @@ svc_isolation_init(struct store *st, char **cause)
 
 	*cause = NULL;
 	iso_store = st;
+	if (ctflush_init(svc_isolation_ct_done, NULL, cause) == -1)
+		return -1;
 	iso_timer = proc_timer_new(svc_isolation_timer_cb, NULL);
 	if (store_isolation_list(st, &rows, &n) == -1) {
 		xasprintf(cause, "cannot read the isolations from the store: "
@@ -1299,6 +1511,7 @@ svc_isolation_free(void)
 {
 	size_t i;
 
+	ctflush_free();
 	for (i = 0; i < iso_n; i++)
 		svc_iso_free(iso_v[i]);
 	free(iso_v);

@@ -32,6 +32,7 @@ struct ruleset;
  * reaches the kernel no later than the kernel's timeout and the drift
  * check never sees the two disagree. */
 #define SVC_ISOLATION_EXPIRY_SLACK_MS	50
+#define SVC_ISO_CT_QUEUED		(-2)
 
 /**
  * struct svc_isolation_req - an isolate request (single or bulk)
@@ -48,9 +49,11 @@ struct svc_isolation_req {
 	const char		 *ir_reason;
 	const char		 *ir_ticket;
 	const char		 *ir_actor;
+	const char		 *ir_role;	/* for the audit trail */
 	int64_t			  ir_ttl;
 	const char *const	 *ir_keep;
 	size_t			  ir_n_keep;
+	bool			  ir_wait_conntrack;
 };
 
 enum svc_isolation_status {
@@ -67,7 +70,9 @@ enum svc_isolation_status {
  * @ir_message: English sentence, starting with the field when there is one
  * @ir_already: the target was isolated before (its row was updated)
  * @ir_isolated, @ir_n_already: bulk counts (new, updated)
- * @ir_conntrack_deleted: entries cut, or -1 when the flush failed
+ * @ir_conntrack_deleted: entries cut (ir_wait_conntrack), -1 when the
+ *   deletion failed, SVC_ISO_CT_QUEUED when it was handed to the worker
+ *   (its result becomes an isolation.conntrack event)
  * @ir_row: single isolate: the row now in force (valid until the next
  *   change)
  */
@@ -93,7 +98,8 @@ void	svc_isolation_isolate(const struct svc_isolation_req *,
 void	svc_isolation_bulk(const struct svc_isolation_req *,
 	    struct svc_isolation_result *);
 void	svc_isolation_release(const char *target, const char *reason,
-	    const char *actor, struct svc_isolation_result *);
+	    const char *actor, const char *role,
+	    struct svc_isolation_result *);
 
 /* The isolations in force, oldest first (array freed by the caller; the
  * rows stay the service's). */

@@ -10,12 +10,15 @@
 #include "../nftables/ruleset.h"
 #include <jansson.h>
 
+#include "audit.h"
 #include "compile.h"
 #include "events.h"
 #include "kernel.h"
 #include "log.h"
+#include "metrics.h"
 #include "proc.h"
 #include "state.h"
+#include "svc-change.h"
 #include "svc-isolation.h"
 #include "svc-policy.h"
 #include "xmalloc.h"
@@ -205,10 +208,17 @@ svc_policy_nwarnings(const struct policy_candidate *pc)
  * seeded into the learn sets (for the kernel, not for printing).
  */
 static struct ruleset *
-svc_policy_compile(const struct policy *p, bool learn)
+svc_policy_compile(const struct policy *p, const char *name, const char *text,
+    size_t len, bool learn)
 {
-	struct ruleset *rs = compile_policy(p);
+	struct policy	*merged;
+	struct ruleset	*rs;
 
+	/* Exceptions in force (例外措置) are conduits too: svc-change merges
+	 * them into a copy of @p, validated like the rest. */
+	merged = svc_change_merged(name, text, len);
+	rs = compile_policy(merged != NULL ? merged : p);
+	policy_free(merged);
 	svc_isolation_compile(rs, learn);
 	return rs;
 }
@@ -244,6 +254,9 @@ svc_policy_event_applied(const struct policy_active *pa, const char *actor,
 	    trigger, "apply_ms", pa->pa_apply_ms, "rules",
 	    (json_int_t)pa->pa_rules, "elements",
 	    (json_int_t)pa->pa_elements));
+	audit_policy("policy.apply", actor, audit_role(actor), pa->pa_name,
+	    svc_current && svc_current != pa ? svc_current->pa_sha256 : NULL,
+	    pa->pa_sha256, "ok", trigger);
 }
 
 /*
@@ -260,7 +273,8 @@ svc_policy_install(struct policy_candidate *pc, int kflags,
 	struct ruleset			*rs;
 	size_t				 rules, elems;
 
-	rs = svc_policy_compile(pc->pc_policy, true);
+	rs = svc_policy_compile(pc->pc_policy, pc->pc_name, pc->pc_text,
+	    pc->pc_len, true);
 	rules = rs_n_rules(rs);
 	elems = rs_n_elems(rs);
 	if (kernel_apply(rs, kflags, &kres) < 0) {
@@ -401,7 +415,8 @@ svc_policy_revert(const char *why, const char *actor, struct svc_result *res)
 	struct ruleset			*rs;
 	int				 ret;
 
-	rs = svc_policy_compile(svc_current->pa_policy, true);
+	rs = svc_policy_compile(svc_current->pa_policy, svc_current->pa_name,
+	    svc_current->pa_text, svc_current->pa_len, true);
 	if (kernel_apply(rs, 0, &kres) < 0) {
 		ruleset_free(rs);
 		res->sr_status = SVC_KERNEL;
@@ -424,6 +439,9 @@ svc_policy_revert(const char *why, const char *actor, struct svc_result *res)
 	    svc_current->pa_name, svc_current->pa_sha256, res->sr_message,
 	    json_pack("{s:s, s:s}", "trigger", why, "from",
 	    svc_pending->pa_name));
+	audit_policy("policy.rollback", actor, audit_role(actor),
+	    svc_current->pa_name, svc_pending->pa_sha256,
+	    svc_current->pa_sha256, "ok", res->sr_message);
 	svc_policy_active_free(svc_pending);
 	svc_pending = NULL;
 	svc_current->pa_applied_at = time(NULL);
@@ -553,9 +571,28 @@ svc_policy_repair(const char *trigger, bool full)
 		    run->pa_name, run->pa_sha256, kd.kd_detail,
 		    json_pack("{s:s, s:b}", "trigger", trigger,
 		    "table_present", kd.kd_present));
+		metrics_drift_detected();
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rs = svc_policy_compile(run->pa_policy, true);
+	if (kd.kd_missing > 0 && (ret = kernel_repair_missing(kres.ka_error,
+	    sizeof(kres.ka_error))) >= 0) {
+		ms = svc_policy_ms_since(&t0);
+		svc_repair_failing = false;
+		svc_drift_last = DRIFT_MATCH;
+		log_warnx("kernel drift repaired: %d missing element%s added "
+		    "back in %.1f ms", ret, ret == 1 ? "" : "s", ms);
+		svc_policy_event("drift.repaired", EV_NOTICE, NULL,
+		    run->pa_name, run->pa_sha256, kd.kd_detail,
+		    json_pack("{s:s, s:f, s:i}", "trigger", trigger,
+		    "apply_ms", ms, "elements_restored", ret));
+		metrics_drift_repaired();
+		audit_policy("drift.repair", "sansod", "system", run->pa_name,
+		    NULL, run->pa_sha256, "ok", kd.kd_detail);
+		return;
+	}
+	/* Anything else, or the element batch failed: rebuild it all. */
+	rs = svc_policy_compile(run->pa_policy, run->pa_name, run->pa_text,
+	    run->pa_len, true);
 	if (kernel_apply(rs, 0, &kres) < 0) {
 		ruleset_free(rs);
 		if (!svc_repair_failing) {
@@ -564,6 +601,7 @@ svc_policy_repair(const char *trigger, bool full)
 			    SVC_POLICY_DRIFT_MSEC);
 			svc_policy_event("drift.repair_failed", EV_ALERT, NULL,
 			    run->pa_name, run->pa_sha256, kres.ka_error, NULL);
+			metrics_drift_repair_failed();
 		}
 		svc_repair_failing = true;
 		return;
@@ -576,6 +614,9 @@ svc_policy_repair(const char *trigger, bool full)
 	svc_policy_event("drift.repaired", EV_NOTICE, NULL, run->pa_name,
 	    run->pa_sha256, kd.kd_detail, json_pack("{s:s, s:f}", "trigger",
 	    trigger, "apply_ms", ms));
+	metrics_drift_repaired();
+	audit_policy("drift.repair", "sansod", "system", run->pa_name, NULL,
+	    run->pa_sha256, "ok", kd.kd_detail);
 }
 
 /* Every second: a read-back only when the generation moved (then a
@@ -817,6 +858,9 @@ svc_policy_reload(void)
 		    pc.pc_name, pc.pc_sha256, "reload: not valid; the running "
 		    "policy stays in force", json_pack("{s:I}", "errors",
 		    (json_int_t)pc.pc_diags.nerrors));
+		audit_policy("policy.apply", "sansod", "system", pc.pc_name,
+		    svc_current ? svc_current->pa_sha256 : NULL, pc.pc_sha256,
+		    "refused", "reload: not valid");
 		goto out;
 	}
 	if (svc_policy_nwarnings(&pc) > 0)
@@ -850,6 +894,9 @@ svc_policy_apply(struct policy_candidate *pc, unsigned confirm_secs,
 		    pc->pc_name, pc->pc_sha256, res->sr_message,
 		    json_pack("{s:I}", "errors",
 		    (json_int_t)pc->pc_diags.nerrors));
+		audit_policy("policy.apply", actor, audit_role(actor),
+		    pc->pc_name, svc_current ? svc_current->pa_sha256 : NULL,
+		    pc->pc_sha256, "refused", res->sr_message);
 		return;
 	}
 	if (svc_pending != NULL) {
@@ -859,15 +906,25 @@ svc_policy_apply(struct policy_candidate *pc, unsigned confirm_secs,
 		    "confirm or rollback; %s not applied", svc_pending->pa_name,
 		    pc->pc_name);
 		log_warnx("apply: %s", res->sr_message);
+		audit_policy("policy.apply", actor, audit_role(actor),
+		    pc->pc_name, svc_pending->pa_sha256, pc->pc_sha256,
+		    "refused", res->sr_message);
 		return;
 	}
-	if ((pa = svc_policy_install(pc, 0, res)) == NULL)
+	if ((pa = svc_policy_install(pc, 0, res)) == NULL) {
+		audit_policy("policy.apply", actor, audit_role(actor),
+		    pc->pc_name, svc_current ? svc_current->pa_sha256 : NULL,
+		    pc->pc_sha256, "failed", res->sr_message);
 		return;
+	}
 	svc_policy_event("policy.applied", EV_NOTICE, actor, pa->pa_name,
 	    pa->pa_sha256, NULL, json_pack("{s:s, s:f, s:I, s:I, s:I}",
 	    "trigger", "api", "apply_ms", pa->pa_apply_ms, "rules",
 	    (json_int_t)pa->pa_rules, "elements", (json_int_t)pa->pa_elements,
 	    "confirm_seconds", (json_int_t)confirm_secs));
+	audit_policy("policy.apply", actor, audit_role(actor), pa->pa_name,
+	    svc_current ? svc_current->pa_sha256 : NULL, pa->pa_sha256, "ok",
+	    confirm_secs ? "applied; waits for confirm" : "applied");
 	if (confirm_secs == 0) {
 		if (svc_policy_commit(pa, err, sizeof(err)) < 0)
 			svc_policy_state_failed(res, err);
@@ -912,6 +969,9 @@ svc_policy_confirm(const char *actor, struct svc_result *res)
 	    "policy %s confirmed", pa->pa_name);
 	svc_policy_event("policy.confirmed", EV_NOTICE, actor, pa->pa_name,
 	    pa->pa_sha256, NULL, NULL);
+	audit_policy("policy.confirm", actor, audit_role(actor), pa->pa_name,
+	    svc_current ? svc_current->pa_sha256 : NULL, pa->pa_sha256, "ok",
+	    res->sr_message);
 	if (svc_policy_commit(pa, err, sizeof(err)) < 0)
 		svc_policy_state_failed(res, err);
 	else
@@ -960,6 +1020,9 @@ svc_policy_rollback(const char *actor, struct svc_result *res)
 	    pa->pa_sha256, res->sr_message, json_pack("{s:s, s:s?}",
 	    "trigger", "rollback", "from", svc_current ?
 	    svc_current->pa_name : NULL));
+	audit_policy("policy.rollback", actor, audit_role(actor), pa->pa_name,
+	    svc_current ? svc_current->pa_sha256 : NULL, pa->pa_sha256, "ok",
+	    res->sr_message);
 	/* Swaps current and previous, so a second rollback undoes it. */
 	if (svc_policy_commit(pa, err, sizeof(err)) < 0)
 		svc_policy_state_failed(res, err);
@@ -1003,10 +1066,34 @@ svc_policy_nft(void)
 		return xstrdup("");
 	/* The compiler is deterministic: this is what the kernel got (but
 	 * for what the kernel learns into the dynamic sets). */
-	rs = svc_policy_compile(run->pa_policy, false);
+	rs = svc_policy_compile(run->pa_policy, run->pa_name, run->pa_text,
+	    run->pa_len, false);
 	s = ruleset_to_nft(rs);
 	ruleset_free(rs);
 	return s;
+}
+
+int
+svc_policy_reapply(const char *trigger, char *err, size_t errlen)
+{
+	const struct policy_active	*run = svc_policy_running();
+	struct kernel_apply_result	 kres;
+	struct ruleset			*rs;
+
+	/* Before the first apply there is nothing to rebuild: that apply
+	 * will compile what is in force then. */
+	if (run == NULL)
+		return 0;
+	rs = svc_policy_compile(run->pa_policy, run->pa_name, run->pa_text,
+	    run->pa_len, true);
+	if (kernel_apply(rs, 0, &kres) < 0) {
+		ruleset_free(rs);
+		snprintf(err, errlen, "the kernel refused the table for %s: %s; "
+		    "the previous table stays in force", trigger, kres.ka_error);
+		return -1;
+	}
+	svc_drift_last = DRIFT_MATCH;
+	return 0;
 }
 
 int

@@ -118,6 +118,12 @@ void	svc_policy_apply(struct policy_candidate *, unsigned confirm_secs,
 void	svc_policy_confirm(const char *actor, struct svc_result *);
 void	svc_policy_rollback(const char *actor, struct svc_result *);
 
+/* Rebuild table inet sanso from the running policy and what svc-change
+ * and svc-isolation hold now (an exception approved, revoked or expired),
+ * in one batch.  0, or -1 with @err saying why (@trigger names the
+ * cause); the previous table then stays in force. */
+int	svc_policy_reapply(const char *trigger, char *err, size_t errlen);
+
 /* The running policy (the pending one while a confirm is outstanding). */
 const struct policy_active *svc_policy_running(void);
 /* When a confirm is outstanding: true and its wall-clock deadline and the

@@ -84,6 +84,7 @@ set_is_concat(const struct rs_set *s)
 	case RS_SET_IPV6_IPV6:
 	case RS_SET_ETHER_IPV4:
 	case RS_SET_ETHER_IPV6:
+	case RS_SET_IFNAME_IFNAME:
 		return true;
 	case RS_SET_IFNAME:
 	case RS_SET_IPV4:
@@ -155,6 +156,8 @@ set_key_type(const struct rs_set *s)
 		return NFT_TYPE_ETHERADDR << NFT_TYPE_BITS | NFT_TYPE_IPADDR;
 	case RS_SET_ETHER_IPV6:
 		return NFT_TYPE_ETHERADDR << NFT_TYPE_BITS | NFT_TYPE_IP6ADDR;
+	case RS_SET_IFNAME_IFNAME:
+		return NFT_TYPE_IFNAME << NFT_TYPE_BITS | NFT_TYPE_IFNAME;
 	}
 	return 0;
 }
@@ -184,6 +187,8 @@ set_key_len(const struct rs_set *s)
 		return 8 + 4;
 	case RS_SET_ETHER_IPV6:
 		return 8 + 16;
+	case RS_SET_IFNAME_IFNAME:
+		return 2 * IFNAME_LEN;
 	}
 	return 0;
 }
@@ -200,7 +205,9 @@ set_flags(const struct rs_set *s)
 	if (s->timeout)
 		f |= NFT_SET_TIMEOUT;
 	if (s->dynamic)
-		f |= NFT_SET_EVAL | NFT_SET_TIMEOUT;
+		f |= NFT_SET_EVAL;
+	if (s->dynamic && s->gc_timeout_ms > 0)
+		f |= NFT_SET_TIMEOUT;
 	return f;
 }
 
@@ -230,6 +237,10 @@ build_set(const struct rs_set *s, uint32_t set_id)
 	}
 	if (s->dynamic && s->gc_timeout_ms > 0)
 		nftnl_set_set_u64(ns, NFTNL_SET_TIMEOUT, s->gc_timeout_ms);
+	/* `counter` in the set: nft sends one expression as NFTA_SET_EXPR. */
+	if (s->counter)
+		nftnl_set_set_data(ns, NFTNL_SET_EXPR,
+		    nonnull(nftnl_expr_alloc("counter"), __func__), 0);
 
 	/*
 	 * The userdata nft writes for `type ...`: the key byte order, for a
@@ -337,6 +348,12 @@ elem_key(const struct rs_set *s, const struct rs_elem *re, struct build_elem *e)
 	case RS_SET_IFNAME:
 		memcpy(e->be_key, re->ifname,
 		    strnlen(re->ifname, sizeof(re->ifname)));
+		break;
+	case RS_SET_IFNAME_IFNAME:
+		memcpy(e->be_key, re->ifname,
+		    strnlen(re->ifname, sizeof(re->ifname)));
+		memcpy(e->be_key + IFNAME_LEN, re->ifname2,
+		    strnlen(re->ifname2, sizeof(re->ifname2)));
 		break;
 	case RS_SET_IPV4:
 	case RS_SET_IPV6:
@@ -642,6 +659,11 @@ build_elem_describe(const struct rs_set *s, const struct build_elem *elems,
 	switch (s->type) {
 	case RS_SET_IFNAME:
 		snprintf(buf, len, "\"%.*s\"", IFNAME_LEN, (const char *)e->be_key);
+		return;
+	case RS_SET_IFNAME_IFNAME:
+		snprintf(buf, len, "\"%.*s\" . \"%.*s\"", IFNAME_LEN,
+		    (const char *)e->be_key, IFNAME_LEN,
+		    (const char *)e->be_key + IFNAME_LEN);
 		return;
 	case RS_SET_ETHER:
 		format_mac(e->be_key, buf, len);
@@ -1076,6 +1098,68 @@ put_update(struct build_ctx *bc, const char *name)
 	return true;
 }
 
+/* "add @set { iifname . oifname }": the interface pair into a dynamic
+ * set, as nft 1.0.6 sends it (the names in registers 1 and 2, no timeout
+ * and no expression of its own: the set's counter comes with the set). */
+static bool
+put_add_ifpair(struct build_ctx *bc, const char *name)
+{
+	const struct rs_set *s = rs_find_set(bc->bc_rs, name);
+	struct nftnl_expr *e;
+
+	if (s == NULL)
+		return ctx_error(bc, "set '%s' does not exist", name);
+	if (s->type != RS_SET_IFNAME_IFNAME || !s->dynamic)
+		return ctx_error(bc, "set '%s' is not a dynamic ifname . ifname "
+		    "set", s->name);
+	put_meta(bc, NFT_META_IIFNAME, reg32(0));
+	put_meta(bc, NFT_META_OIFNAME, reg32(IFNAME_LEN / 4));
+	e = expr_add(bc, "dynset");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_ADD);
+	nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, s->name);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SET_ID,
+	    (uint32_t)(s - bc->bc_rs->sets) + 1);
+	return true;
+}
+
+/*
+ * "limit rate R/second burst B packets counter name C log prefix P group G
+ * snaplen S": every attribute nft sends for them, so that the kernel's
+ * dump reads back the same.
+ */
+static bool
+put_log(struct build_ctx *bc, const struct rs_log *l)
+{
+	struct nftnl_expr *e;
+
+	if (l->rl_rate > 0) {
+		e = expr_add(bc, "limit");
+		nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_RATE, l->rl_rate);
+		nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_UNIT, 1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_BURST, l->rl_burst);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_FLAGS, 0);
+	}
+	if (l->rl_counter[0] != '\0') {
+		e = expr_add(bc, "objref");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_IMM_TYPE,
+		    NFT_OBJECT_COUNTER);
+		nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_IMM_NAME,
+		    l->rl_counter);
+	}
+	if (l->rl_prefix[0] == '\0' ||
+	    strnlen(l->rl_prefix, sizeof(l->rl_prefix)) >=
+	    sizeof(l->rl_prefix))
+		return ctx_error(bc, "log without a prefix");
+	e = expr_add(bc, "log");
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX, l->rl_prefix);
+	nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, l->rl_group);
+	if (l->rl_snaplen > 0)
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOG_SNAPLEN, l->rl_snaplen);
+	return true;
+}
+
 /* "ct state a,b": any of the bits set, as (state & mask) != 0. */
 static void
 put_ct_state(struct build_ctx *bc, uint32_t mask)
@@ -1219,6 +1303,8 @@ build_rule(const struct ruleset *rs, const struct rs_chain *c, size_t idx,
 			goto fail;
 	if (r->update_set[0] != '\0' && !put_update(&bc, r->update_set))
 		goto fail;
+	if (r->add_ifpair[0] != '\0' && !put_add_ifpair(&bc, r->add_ifpair))
+		goto fail;
 	if (r->counter) {
 		e = expr_add(&bc, "counter");
 		nftnl_expr_set_u64(e, NFTNL_EXPR_CTR_PACKETS, 0);
@@ -1231,6 +1317,8 @@ build_rule(const struct ruleset *rs, const struct rs_chain *c, size_t idx,
 		nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_IMM_NAME,
 		    r->counter_obj);
 	}
+	if (r->log.rl_group != 0 && !put_log(&bc, &r->log))
+		goto fail;
 	if (r->verdict == RS_V_JUMP && r->target[0] == '\0') {
 		ctx_error(&bc, "jump without a target chain");
 		goto fail;

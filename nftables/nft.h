@@ -24,16 +24,29 @@
  */
 int	nft_apply(const struct ruleset *rs, char *errbuf, size_t errlen);
 
+#define NFT_DRIFT_MISSING_MAX	256
+
 /**
  * struct nft_drift - result of comparing the kernel's table with a ruleset
  * @present: the table exists
  * @match: every set, element, counter, chain and rule is as intended
  * @detail: human-readable first differences ("" when matching)
+ * @n_other: differences that only a full apply repairs
+ * @missing: when the only differences are elements missing from hash sets
+ *   (at most NFT_DRIFT_MISSING_MAX; more count in @n_other), which ones:
+ *   indices into the ruleset's sets and their elements, so that they can
+ *   be added back without rebuilding the table
  */
 struct nft_drift {
 	bool	present;
 	bool	match;
 	char	detail[512];
+	size_t	n_other;
+	size_t	n_missing;
+	struct nft_drift_missing {
+		uint32_t dm_set;
+		uint32_t dm_elem;
+	}	missing[NFT_DRIFT_MISSING_MAX];
 };
 
 /* Read table inet sanso back and compare it with @rs.  Elements compare
@@ -65,6 +78,21 @@ struct nft_counter_value {
 	uint64_t	bytes;
 };
 int	nft_read_counters(struct nft_counter_value **out, size_t *n);
+
+/*
+ * Drops per interface pair: every element of set denypairs (which the
+ * forward chain's last rule fills with iifname . oifname of what no
+ * conduit allowed) with its counter.  The caller maps interfaces to zones
+ * with the running policy.  *out is malloc'ed (NULL and 0 when the table
+ * or the set is absent).  Returns 0 or -errno.
+ */
+struct nft_pair_counter {
+	char		iif[RS_IFNAME_MAX];
+	char		oif[RS_IFNAME_MAX];
+	uint64_t	packets;
+	uint64_t	bytes;
+};
+int	nft_read_pair_counters(struct nft_pair_counter **out, size_t *n);
 
 /* --- incremental updates (isolation, later devices and quarantine) --- */
 

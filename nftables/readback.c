@@ -46,16 +46,24 @@ objv_push(struct objv *v, void *o)
 	v->ov_v[v->ov_n++] = o;
 }
 
+/* The elements of one set as read, converted message by message (a set
+ * of 100 000 kept as libnftnl objects took 30 MB). */
+struct kelems {
+	struct build_elem *ke_v;
+	size_t		 ke_n;
+	size_t		 ke_cap;
+};
+
 /**
  * struct kstate - what the kernel has in table inet sanso
- * @ks_elems: per set in @ks_sets, its elements (a set object with only
- *   elements), same index
+ * @ks_elems: per set in @ks_sets, its elements, same index
  */
 struct kstate {
 	bool		ks_table;
 	struct objv	ks_chains;
 	struct objv	ks_sets;
-	struct objv	ks_elems;
+	struct kelems	*ks_elems;
+	size_t		 ks_n_elems;
 	struct objv	ks_objs;
 	struct objv	ks_rules;
 };
@@ -69,15 +77,15 @@ kstate_free(struct kstate *ks)
 		nftnl_chain_free(ks->ks_chains.ov_v[i]);
 	for (i = 0; i < ks->ks_sets.ov_n; i++)
 		nftnl_set_free(ks->ks_sets.ov_v[i]);
-	for (i = 0; i < ks->ks_elems.ov_n; i++)
-		nftnl_set_free(ks->ks_elems.ov_v[i]);
+	for (i = 0; i < ks->ks_n_elems; i++)
+		free(ks->ks_elems[i].ke_v);
 	for (i = 0; i < ks->ks_objs.ov_n; i++)
 		nftnl_obj_free(ks->ks_objs.ov_v[i]);
 	for (i = 0; i < ks->ks_rules.ov_n; i++)
 		nftnl_rule_free(ks->ks_rules.ov_v[i]);
 	free(ks->ks_chains.ov_v);
 	free(ks->ks_sets.ov_v);
-	free(ks->ks_elems.ov_v);
+	free(ks->ks_elems);
 	free(ks->ks_objs.ov_v);
 	free(ks->ks_rules.ov_v);
 	memset(ks, 0, sizeof(*ks));
@@ -154,15 +162,24 @@ set_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* Every reply of one set's element dump adds to the same set object. */
+static int kelem_cb(struct nftnl_set_elem *, void *);
+
+/* Each reply of a set's element dump, converted and let go at once. */
 static int
 elem_cb(const struct nlmsghdr *nlh, void *data)
 {
-	if (nftnl_set_elems_nlmsg_parse(nlh, data) < 0) {
+	struct nftnl_set	*tmp;
+	int			 ret = MNL_CB_OK;
+
+	if ((tmp = nftnl_set_alloc()) == NULL)
+		fatalx("%s: out of memory", __func__);
+	if (nftnl_set_elems_nlmsg_parse(nlh, tmp) < 0) {
 		errno = EPROTO;
-		return MNL_CB_ERROR;
-	}
-	return MNL_CB_OK;
+		ret = MNL_CB_ERROR;
+	} else
+		nftnl_set_elem_foreach(tmp, kelem_cb, data);
+	nftnl_set_free(tmp);
+	return ret;
 }
 
 static int
@@ -269,7 +286,6 @@ static int
 kstate_read(struct kstate *ks)
 {
 	struct mnl_socket *nl = NULL;
-	struct nftnl_set *e;
 	uint32_t gen0, gen1;
 	const char *name;
 	size_t i;
@@ -290,10 +306,12 @@ kstate_read(struct kstate *ks)
 		goto cleanup;
 	for (i = 0; i < ks->ks_sets.ov_n; i++) {
 		name = nftnl_set_get_str(ks->ks_sets.ov_v[i], NFTNL_SET_NAME);
-		if ((e = nftnl_set_alloc()) == NULL)
-			fatalx("%s: out of memory", __func__);
-		objv_push(&ks->ks_elems, e);
-		if ((ret = dump(nl, NFT_MSG_GETSETELEM, name, elem_cb, e)) < 0)
+		ks->ks_elems = xreallocarray(ks->ks_elems, i + 1,
+		    sizeof(*ks->ks_elems));
+		memset(&ks->ks_elems[i], 0, sizeof(ks->ks_elems[i]));
+		ks->ks_n_elems = i + 1;
+		if ((ret = dump(nl, NFT_MSG_GETSETELEM, name, elem_cb,
+		    &ks->ks_elems[i])) < 0)
 			goto cleanup;
 	}
 	if ((ret = mnl_sanso_genid(nl, &gen1)) < 0)
@@ -313,26 +331,52 @@ struct drift_out {
 };
 
 static void
+vdiffer(struct drift_out *o, bool elems_only, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+static void
 differ(struct drift_out *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void
+differ_missing(struct drift_out *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
 differ(struct drift_out *o, const char *fmt, ...)
 {
-	char *d = o->do_d->detail;
-	size_t len = strlen(d);
 	va_list ap;
 
+	va_start(ap, fmt);
+	vdiffer(o, false, fmt, ap);
+	va_end(ap);
+}
+
+/* Elements missing from a hash set, each recorded in do_d->missing. */
+static void
+differ_missing(struct drift_out *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdiffer(o, true, fmt, ap);
+	va_end(ap);
+}
+
+static void
+vdiffer(struct drift_out *o, bool elems_only, const char *fmt, va_list ap)
+{
+	char *d = o->do_d->detail;
+	size_t len = strlen(d);
+
 	o->do_d->match = false;
+	if (!elems_only)
+		o->do_d->n_other++;
 	if (o->do_count++ >= DRIFT_SHOWN || len + 3 >= sizeof(o->do_d->detail))
 		return;
 	if (len > 0) {
 		snprintf(d + len, sizeof(o->do_d->detail) - len, "; ");
 		len += 2;
 	}
-	va_start(ap, fmt);
 	vsnprintf(d + len, sizeof(o->do_d->detail) - len, fmt, ap);
-	va_end(ap);
 }
 
 static void
@@ -440,6 +484,19 @@ chain_str(struct nftnl_chain *c, char *buf, size_t len)
 	    "drop" : "accept");
 }
 
+/* The names of a set's expressions (`counter` in the set): a set that
+ * lost its counters would count nothing more. */
+static int
+set_expr_cb(struct nftnl_expr *e, void *data)
+{
+	struct rule_str *r = data;
+	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+
+	append(&r->rs_s, &r->rs_len, &r->rs_cap, " expr ");
+	append(&r->rs_s, &r->rs_len, &r->rs_cap, name ? name : "?");
+	return 0;
+}
+
 static char *
 set_str(struct nftnl_set *s)
 {
@@ -468,6 +525,7 @@ set_str(struct nftnl_set *s)
 			append(&r.rs_s, &r.rs_len, &r.rs_cap, buf);
 		}
 	}
+	nftnl_set_expr_foreach(s, set_expr_cb, &r);
 	if ((ud = nftnl_set_get_data(s, NFTNL_SET_USERDATA, &udlen)) != NULL) {
 		append(&r.rs_s, &r.rs_len, &r.rs_cap, " udata ");
 		hex(&r.rs_s, &r.rs_len, &r.rs_cap, ud, udlen);
@@ -492,13 +550,6 @@ obj_same(struct nftnl_obj *a, struct nftnl_obj *b)
 		return ua == ub;
 	return la == lb && memcmp(ua, ub, la) == 0;
 }
-
-/* The kernel's elements of one set as build_elems() would make them. */
-struct kelems {
-	struct build_elem *ke_v;
-	size_t		 ke_n;
-	size_t		 ke_cap;
-};
 
 static int
 udata_open_cb(const struct nftnl_udata *attr, void *data)
@@ -643,12 +694,44 @@ drop_zero_end(struct build_elem *v, size_t n)
 	return out;
 }
 
+/*
+ * Which of @s's elements (set @si of the ruleset) the kernel lacks, when
+ * they are few: each is looked up in the sorted kernel elements.  False
+ * when there is no room, so the caller reports it as needing a rebuild.
+ */
+static bool
+find_missing(struct drift_out *o, const struct rs_set *s, size_t si,
+    const struct kelems *ke, int64_t now)
+{
+	struct nft_drift	*d = o->do_d;
+	struct build_elem	 be[2];
+	size_t			 k, first = d->n_missing;
+
+	for (k = 0; k < s->n_elems; k++) {
+		if (s->elems[k].expires_ms != 0 &&
+		    s->elems[k].expires_ms <= now + DRIFT_EXPIRY_MS)
+			continue;	/* neither required nor unexpected */
+		if (build_elem_one(s, &s->elems[k], now, be) != 1)
+			return false;
+		if (ke->ke_n > 0 && bsearch(&be[0], ke->ke_v, ke->ke_n,
+		    sizeof(*ke->ke_v), elem_sort_cb) != NULL)
+			continue;
+		if (d->n_missing == NFT_DRIFT_MISSING_MAX) {
+			d->n_missing = first;
+			return false;
+		}
+		d->missing[d->n_missing].dm_set = (uint32_t)si;
+		d->missing[d->n_missing++].dm_elem = (uint32_t)k;
+	}
+	return true;
+}
+
 static void
-compare_elems(struct drift_out *o, const struct rs_set *s,
-    struct nftnl_set *kset)
+compare_elems(struct drift_out *o, const struct rs_set *s, size_t si,
+    struct kelems *kep)
 {
 	struct build_elem *exp, *soon;
-	struct kelems ke = { NULL, 0, 0 };
+	struct kelems ke = *kep;
 	size_t ne, nsoon, i = 0, j = 0, nm = 0, nx = 0, *miss, *extra, *shown;
 	size_t ns, c;
 	int64_t now = rs_now_ms();
@@ -657,7 +740,6 @@ compare_elems(struct drift_out *o, const struct rs_set *s,
 
 	ne = build_elems(s, now, now + DRIFT_EXPIRY_MS, &exp);
 	nsoon = soon_elems(s, now, &soon);
-	nftnl_set_elem_foreach(kset, kelem_cb, &ke);
 	if (ke.ke_n > 1)
 		qsort(ke.ke_v, ke.ke_n, sizeof(*ke.ke_v), elem_sort_cb);
 	if (rs_set_is_ranges(s)) {
@@ -688,8 +770,15 @@ compare_elems(struct drift_out *o, const struct rs_set *s,
 	if (nm > 0) {
 		c = count_items(exp, miss, nm, shown, &ns);
 		list_elems(s, exp, ne, shown, ns, list, sizeof(list));
-		differ(o, "set %s: %zu element%s missing (%s)", s->name, c,
-		    c == 1 ? "" : "s", list);
+		/* Missing from a hash set, with nothing unexpected: those can
+		 * be added back alone. */
+		if (nx == 0 && !rs_set_is_ranges(s) && nm <=
+		    NFT_DRIFT_MISSING_MAX && find_missing(o, s, si, &ke, now))
+			differ_missing(o, "set %s: %zu element%s missing (%s)",
+			    s->name, c, c == 1 ? "" : "s", list);
+		else
+			differ(o, "set %s: %zu element%s missing (%s)",
+			    s->name, c, c == 1 ? "" : "s", list);
 	}
 	if (nx > 0) {
 		c = count_items(ke.ke_v, extra, nx, shown, &ns);
@@ -700,7 +789,7 @@ compare_elems(struct drift_out *o, const struct rs_set *s,
 	free(shown);
 	free(miss);
 	free(extra);
-	free(ke.ke_v);
+	kep->ke_n = ke.ke_n;
 	free(exp);
 	free(soon);
 }
@@ -732,7 +821,7 @@ compare_sets(struct drift_out *o, const struct ruleset *rs,
 			differ(o, "set %s differs in type, flags or comment",
 			    rs->sets[i].name);
 		else if (!rs->sets[i].dynamic)	/* the packet path's */
-			compare_elems(o, &rs->sets[i], ks->ks_elems.ov_v[k]);
+			compare_elems(o, &rs->sets[i], i, &ks->ks_elems[k]);
 		free(a);
 		free(b);
 		nftnl_set_free(want);

@@ -51,6 +51,8 @@ text_set_type(const struct rs_set *s)
 		return "ether_addr . ipv4_addr";
 	case RS_SET_ETHER_IPV6:
 		return "ether_addr . ipv6_addr";
+	case RS_SET_IFNAME_IFNAME:
+		return "ifname . ifname";
 	}
 	return "?";
 }
@@ -89,6 +91,10 @@ text_elem(FILE *f, const struct rs_set *s, const struct rs_elem *e,
 	switch (s->type) {
 	case RS_SET_IFNAME:
 		fprintf(f, "\"%.*s\"", RS_IFNAME_MAX, e->ifname);
+		break;
+	case RS_SET_IFNAME_IFNAME:
+		fprintf(f, "\"%.*s\" . \"%.*s\"", RS_IFNAME_MAX, e->ifname,
+		    RS_IFNAME_MAX, e->ifname2);
 		break;
 	case RS_SET_ETHER:
 		text_mac(f, e->mac);
@@ -163,7 +169,7 @@ text_set(FILE *f, const struct rs_set *s)
 		fprintf(f, "%sdynamic", sep);
 		sep = ",";
 	}
-	if (s->timeout || s->dynamic) {
+	if (s->timeout || (s->dynamic && s->gc_timeout_ms > 0)) {
 		fprintf(f, "%stimeout", sep);
 		sep = ",";
 	}
@@ -171,6 +177,8 @@ text_set(FILE *f, const struct rs_set *s)
 		fputc('\n', f);
 	if (s->dynamic && s->gc_timeout_ms > 0)
 		fprintf(f, "\t\ttimeout %ums\n", s->gc_timeout_ms);
+	if (s->counter)
+		fputs("\t\tcounter\n", f);
 	if (s->comment != NULL) {
 		text_comment(f, "\t\t", s->comment);
 		fputc('\n', f);
@@ -337,6 +345,25 @@ text_match(FILE *f, const struct ruleset *rs, const struct rs_match *m)
 	}
 }
 
+/* In the order build.c sends them: limit, counter, log. */
+static void
+text_log(FILE *f, const char *sep, const struct rs_log *l)
+{
+	if (l->rl_rate > 0) {
+		fprintf(f, "%slimit rate %u/second burst %u packets", sep,
+		    l->rl_rate, l->rl_burst);
+		sep = " ";
+	}
+	if (l->rl_counter[0] != '\0') {
+		fprintf(f, "%scounter name \"%s\"", sep, l->rl_counter);
+		sep = " ";
+	}
+	fprintf(f, "%slog prefix \"%.*s\" group %u", sep,
+	    RS_LOG_PREFIX_MAX, l->rl_prefix, l->rl_group);
+	if (l->rl_snaplen > 0)
+		fprintf(f, " snaplen %u", l->rl_snaplen);
+}
+
 static void
 text_rule(FILE *f, const struct ruleset *rs, const struct rs_rule *r)
 {
@@ -355,12 +382,21 @@ text_rule(FILE *f, const struct ruleset *rs, const struct rs_rule *r)
 		    s != NULL && rs_set_addr_len(s) == 16 ? "ip6" : "ip");
 		sep = " ";
 	}
+	if (r->add_ifpair[0] != '\0') {
+		fprintf(f, "%sadd @%s { iifname . oifname }", sep,
+		    r->add_ifpair);
+		sep = " ";
+	}
 	if (r->counter) {
 		fprintf(f, "%scounter", sep);
 		sep = " ";
 	}
 	if (r->counter_obj[0] != '\0') {
 		fprintf(f, "%scounter name \"%s\"", sep, r->counter_obj);
+		sep = " ";
+	}
+	if (r->log.rl_group != 0) {
+		text_log(f, sep, &r->log);
 		sep = " ";
 	}
 	switch (r->verdict) {

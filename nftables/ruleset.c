@@ -144,7 +144,9 @@ elem_cmp(const void *a, const void *b)
 		return x->plen2 < y->plen2 ? -1 : 1;
 	if ((c = memcmp(x->mac, y->mac, 6)) != 0)
 		return c;
-	return strcmp(x->ifname, y->ifname);
+	if ((c = strcmp(x->ifname, y->ifname)) != 0)
+		return c;
+	return strcmp(x->ifname2, y->ifname2);
 }
 
 /* True when prefix a (addr/plen) contains prefix b. */
@@ -311,6 +313,7 @@ rs_set_addr_len(const struct rs_set *s)
 		return 16;
 	case RS_SET_IFNAME:
 	case RS_SET_ETHER:
+	case RS_SET_IFNAME_IFNAME:
 		break;
 	}
 	return 0;

@@ -33,17 +33,20 @@ enum rs_set_type {
 	RS_SET_IPV6_IPV6,	/* type ipv6_addr . ipv6_addr, likewise */
 	RS_SET_ETHER_IPV4,	/* type ether_addr . ipv4_addr */
 	RS_SET_ETHER_IPV6,	/* type ether_addr . ipv6_addr */
+	RS_SET_IFNAME_IFNAME,	/* type ifname . ifname (iifname . oifname) */
 };
 
 /**
  * struct rs_elem - one set element; which fields count depends on the set
- * @ifname: RS_SET_IFNAME
+ * @ifname: RS_SET_IFNAME, and the first name of RS_SET_IFNAME_IFNAME
+ * @ifname2: the second name of RS_SET_IFNAME_IFNAME
  * @addr, @plen: RS_SET_IPV4/IPV6 (a prefix) and the *_ETHER concatenations
  *   (plen is then the full length)
  * @mac: RS_SET_ETHER and the *_ETHER concatenations
  */
 struct rs_elem {
 	char		ifname[RS_IFNAME_MAX];
+	char		ifname2[RS_IFNAME_MAX];
 	uint8_t		addr[16];
 	uint8_t		plen;
 	uint8_t		mac[6];
@@ -65,8 +68,13 @@ struct rs_elem {
  *   ignored (the kernel could not enforce it)
  * @dynamic: the kernel fills it from the packet path (flags dynamic);
  *   its contents are not ours, so drift checks ignore them.  A dynamic set
- *   is always flags dynamic,timeout and never an interval set (the kernel
- *   cannot update interval sets from the packet path)
+ *   is never an interval set (the kernel cannot update interval sets from
+ *   the packet path); it is flags dynamic,timeout when @timeout or
+ *   @gc_timeout_ms is set, and plain flags dynamic otherwise (elements
+ *   then stay until the table is replaced, as the per-zone-pair drop
+ *   counters must)
+ * @counter: every element carries a counter (the set's `counter`
+ *   statement), which the packet path updates on every match or add
  *
  * RS_SET_IPV4_IPV4 and RS_SET_IPV6_IPV6 with @interval have a prefix in
  * each field (the kernel's pipapo set); without it both fields are whole
@@ -78,6 +86,7 @@ struct rs_set {
 	bool		 interval;
 	bool		 timeout;
 	bool		 dynamic;
+	bool		 counter;
 	uint32_t	 gc_timeout_ms;	/* dynamic sets: default element timeout */
 	struct rs_elem	*elems;
 	size_t		 n_elems;
@@ -137,6 +146,30 @@ enum rs_verdict {
 };
 
 /**
+ * struct rs_log - send the packet to an nflog group (`log ... group N`),
+ * optionally behind a rate limit and counted
+ * @rl_group: the nflog group; 0 = no log statement
+ * @rl_prefix: `log prefix`: tells the daemon which rule fired (at most
+ *   RS_LOG_PREFIX_MAX - 1 bytes, plain ASCII)
+ * @rl_snaplen: bytes of the packet copied to the listener (0: all)
+ * @rl_rate, @rl_burst: `limit rate R/second burst B packets` before the
+ *   counter and the log (0 = no limit); over the limit the rest of the rule
+ *   is skipped, so a limited log never carries the rule's verdict
+ * @rl_counter: a named counter between the limit and the log ("" = none):
+ *   it counts exactly what was handed to nflog, so that the daemon's
+ *   received and lost counts can be checked against it
+ */
+#define RS_LOG_PREFIX_MAX	64
+struct rs_log {
+	uint16_t	rl_group;
+	char		rl_prefix[RS_LOG_PREFIX_MAX];
+	uint32_t	rl_snaplen;
+	uint32_t	rl_rate;
+	uint32_t	rl_burst;
+	char		rl_counter[RS_NAME_MAX];
+};
+
+/**
  * struct rs_rule - matches ANDed, then an optional counter, then a verdict
  * @counter: anonymous counter
  * @counter_obj: name of a named counter object, or "" for none
@@ -145,16 +178,22 @@ enum rs_verdict {
  * @update_set: before the verdict, add or refresh the packet's source
  *   address in this dynamic set (family from the set type), with the
  *   set's gc_timeout_ms
+ * @add_ifpair: "" or a dynamic RS_SET_IFNAME_IFNAME set: `add @set {
+ *   iifname . oifname }` after @update_set (with the set's counter, that
+ *   counts the packet per interface pair)
+ * @log: after the counters, before the verdict (see struct rs_log)
  * @origin: opaque tag from the compiler (e.g. the conduit) to trace kernel
  *   errors back to policy.yaml
  */
 struct rs_rule {
 	char		 update_set[RS_NAME_MAX];	/* "" or: update @set { ip[6] saddr } */
+	char		 add_ifpair[RS_NAME_MAX];
 	struct rs_match	*m;
 	size_t		 n_m;
 	size_t		 cap_m;
 	bool		 counter;
 	char		 counter_obj[RS_NAME_MAX];
+	struct rs_log	 log;
 	enum rs_verdict	 verdict;
 	char		 target[RS_NAME_MAX];
 	char		*comment;

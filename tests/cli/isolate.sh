@@ -143,12 +143,37 @@ nsx conntrack -I -p tcp -s 10.20.0.77 -d 172.16.5.10 --sport 40000 --dport 443 \
     --state ESTABLISHED -u ASSURED -t 600 >/dev/null 2>&1
 check "a conntrack entry for 10.20.0.77 exists" \
     test "$(nsx conntrack -L -s 10.20.0.77 2>/dev/null | grep -c 10.20.0.77)" = 1
+ct_gone() {
+	test "$(nsx conntrack -L -s "$1" 2>/dev/null | grep -c "$1")" = 0
+}
+ct_event() {	# ct_event TARGET DELETED: the worker said so
+	jq -e --arg t "$1" --argjson d "$2" 'select(.type == "isolation.conntrack"
+	    and (.fields.targets // .targets | index($t)) != null
+	    and (.fields.deleted // .deleted) == $d)' "$EV" >/dev/null
+}
 req POST /api/v1/isolations '{"target": "10.20.0.77", "reason": "C2 beacon"}'
-check "isolating it reports one connection cut" \
-    test "$code $(jq -r .conntrack_deleted "$T/body")" = "201 1"
-check "the entry is gone from conntrack" \
-    test "$(nsx conntrack -L -s 10.20.0.77 2>/dev/null | grep -c 10.20.0.77)" = 0
+check "the API answers before the conntrack walk: conntrack queued" \
+    test "$code $(jq -r .conntrack "$T/body") $(jq -r .conntrack_deleted "$T/body")" = "201 queued null"
+check "the entry is gone from conntrack" wait_until 2 ct_gone 10.20.0.77
+check "an isolation.conntrack event says one entry of 10.20.0.77 was deleted" \
+    wait_until 2 ct_event 10.20.0.77 1
 expect_exit 0 "release it again" ctl release 10.20.0.77 --reason "test done"
+nsx conntrack -I -p tcp -s 10.20.0.78 -d 172.16.5.10 --sport 40000 --dport 443 \
+    --state ESTABLISHED -u ASSURED -t 600 >/dev/null 2>&1
+req POST /api/v1/isolations '{"target": "10.20.0.78", "reason": "C2 beacon", "wait_conntrack": true}'
+check "with wait_conntrack the answer counts the entry cut" \
+    test "$code $(jq -r .conntrack "$T/body") $(jq -r .conntrack_deleted "$T/body")" = "201 deleted 1"
+check "and it is gone when the answer comes" ct_gone 10.20.0.78
+req POST /api/v1/isolations '{"target": "10.20.0.79", "reason": "x", "wait_conntrack": "yes"}'
+check "wait_conntrack must be a boolean (400 naming the field)" \
+    test "$code $(jq -r .error.field "$T/body")" = "400 wait_conntrack"
+nsx conntrack -I -p tcp -s 10.20.0.80 -d 172.16.5.10 --sport 40001 --dport 443 \
+    --state ESTABLISHED -u ASSURED -t 600 >/dev/null 2>&1
+expect_exit 0 "sansoctl isolate waits for the count" ctl isolate 10.20.0.80 --reason "C2 beacon"
+check "and prints the connection cut" grep -q "1 connection cut" "$T/out"
+for a in 10.20.0.78 10.20.0.80; do
+	ctl release "$a" --reason "test done" >/dev/null
+done
 
 # -- kept hosts and MACs.
 expect_exit 0 "isolate a prefix keeping the EDR server" ctl isolate 10.21.0.0/24 \
@@ -207,6 +232,14 @@ check "the bulk prefix is in the kernel" in_set iso4 10.40.0.0/30
 check "the bulk IPv6 address is in the kernel" in_set isohost6 fd00:40::1
 check "a bulk address inside the bulk prefix has its own element" in_set isohost4 10.40.0.1
 check "isolations lists 8" test "$(n_isolations)" = 8
+sum=$(printf '10.40.0.0/30\n10.40.0.1\n10.40.0.2\nfd00:40::1\n' | sha256sum | cut -d' ' -f1)
+check "one isolation.bulk event for the request, with the count and a digest of its targets" \
+    test "$(jq -c --arg s "$sum" 'select(.type == "isolation.bulk") | (.fields // .) |
+        select(.reason == "IOC list 42" and .targets == 4 and .isolated == 4 and
+        .targets_sha256 == $s and .first == "10.40.0.0/30")' "$EV" | wc -l)" = 1
+check "and no per-target isolation.added events for it" \
+    test "$(jq -c 'select(.type == "isolation.added") | (.fields // .) |
+        select(.reason == "IOC list 42")' "$EV" | wc -l)" = 0
 printf '["10.40.0.1", "10.41.0.1"]' >"$T/bulk.json"
 expect_exit 0 "isolate --bulk with a JSON array" ctl isolate --bulk "$T/bulk.json" --reason "IOC list 43"
 expect_out "isolated 1 target (1 already isolated" "one new, one already"
@@ -289,6 +322,11 @@ echo "    (repaired in ${took} ms)"
 nsx nft delete element inet sanso isohost4 '{ 10.70.0.1 }'
 check "an element deleted by hand: back within 1 s" wait_until 1 in_set isohost4 10.70.0.1
 echo "    (repaired in ${took} ms)"
+restored_alone() {
+	jq -e 'select(.type == "drift.repaired") | (.fields // .) |
+	    select(.elements_restored == 1)' "$EV" >/dev/null
+}
+check "it was added back alone, without rebuilding the table" wait_until 2 restored_alone
 handle=$(nsx nft -a list chain inet sanso isolation | grep 'saddr @iso4' | sed -n 's/.*# handle \([0-9]*\).*/\1/p' | head -1)
 nsx nft delete rule inet sanso isolation handle "$handle"
 rule_back() {

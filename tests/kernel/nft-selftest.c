@@ -30,7 +30,7 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: nft-selftest [big RULES] apply|text|drift|delete|bad|"
-	    "counters\n"
+	    "counters|pairs\n"
 	    "       nft-selftest add|del SET [-t SECONDS] ELEM...\n"
 	    "       nft-selftest bench SET N REPS\n"
 	    "       nft-selftest ctflush ADDR[/PLEN]...\n"
@@ -116,6 +116,12 @@ parse_elem(const struct rs_set *s, const char *text, struct rs_elem *e)
 	case RS_SET_IFNAME:
 		snprintf(e->ifname, sizeof(e->ifname), "%.15s", a);
 		return b == NULL;
+	case RS_SET_IFNAME_IFNAME:
+		if (b == NULL)
+			return false;
+		snprintf(e->ifname, sizeof(e->ifname), "%.15s", a);
+		snprintf(e->ifname2, sizeof(e->ifname2), "%.15s", b);
+		return true;
 	case RS_SET_IPV4:
 	case RS_SET_IPV6:
 		return b == NULL && parse_prefix(af, a, e->addr, &e->plen);
@@ -347,6 +353,18 @@ selftest_isolation_rules(struct rs_chain *iso)
 	r->counter = true;
 }
 
+static void
+selftest_log(struct rs_log *l, const char *prefix, unsigned rate,
+    unsigned burst, const char *counter)
+{
+	l->rl_group = 7310;
+	snprintf(l->rl_prefix, sizeof(l->rl_prefix), "%s", prefix);
+	l->rl_snaplen = 96;
+	l->rl_rate = rate;
+	l->rl_burst = burst;
+	snprintf(l->rl_counter, sizeof(l->rl_counter), "%s", counter);
+}
+
 /* Every set type, match type and verdict the IR has, with the interval
  * corner cases: a range at 0, one reaching the top, ::/0, an empty set. */
 static struct ruleset *
@@ -388,10 +406,21 @@ selftest_ruleset(void)
 	s = rs_add_set(rs, "pin6", RS_SET_IPV6_ETHER, NULL);
 	pin(s, "fd00:20::100", "02:5a:00:14:00:64");
 	selftest_isolation_sets(rs);
+	/* Packet events: drops counted per interface pair. */
+	s = rs_add_set(rs, "denypairs", RS_SET_IFNAME_IFNAME, "per pair");
+	s->dynamic = true;
+	s->counter = true;
 
 	rs_add_counter(rs, "c_screen", "conduit screen");
 	rs_add_counter(rs, "c_lgwan-out", NULL);
 	rs_add_counter(rs, "c_lo", "loopback, 画面転送 \"quoted\"");
+	rs_add_counter(rs, "c_log_deny", "packet events");
+
+	/* A logging drop chain: limited log with its counter, then drop. */
+	fwd = rs_add_chain(rs, "log_drop", RS_HOOK_NONE, 0, false);
+	r = rule(fwd, RS_V_NONE, "log it");
+	selftest_log(&r->log, "sanso iso", 50, 100, "c_log_deny");
+	rule(fwd, RS_V_DROP, NULL);
 
 	iso = rs_add_chain(rs, "isolation", RS_HOOK_NONE, 0, false);
 	selftest_isolation_rules(iso);
@@ -445,6 +474,18 @@ selftest_ruleset(void)
 	r->m[0].neg = true;
 	match_set(r, RS_M_DADDR_SET, "h_empty_4", false);
 	rule(fwd, RS_V_NONE, NULL)->counter = true;
+	/* Packet events: a logged conduit (no limit, no log counter), a
+	 * jump to the logging drop, the pair count with a limited log. */
+	r = rule(fwd, RS_V_ACCEPT, "conduit logged");
+	match_set(r, RS_M_DADDR_SET, "h_empty_4", false);
+	snprintf(r->counter_obj, sizeof(r->counter_obj), "c_screen");
+	selftest_log(&r->log, "sanso conduit screen", 0, 0, "");
+	r = rule(fwd, RS_V_JUMP, NULL);
+	match_set(r, RS_M_SADDR_SET, "h_empty_4", false);
+	snprintf(r->target, sizeof(r->target), "log_drop");
+	r = rule(fwd, RS_V_NONE, "denied: count and log");
+	snprintf(r->add_ifpair, sizeof(r->add_ifpair), "denypairs");
+	selftest_log(&r->log, "sanso deny", 7, 3, "c_log_deny");
 
 	in = rs_add_chain(rs, "input", RS_HOOK_INPUT, 0, true);
 	r = rule(in, RS_V_ACCEPT, "loopback");
@@ -592,6 +633,26 @@ cmd_counters(void)
 	}
 	for (i = 0; i < n; i++)
 		printf("%s %llu %llu\n", v[i].name,
+		    (unsigned long long)v[i].packets,
+		    (unsigned long long)v[i].bytes);
+	free(v);
+	return 0;
+}
+
+/* nft_read_pair_counters(): "IIF OIF PACKETS BYTES" per element. */
+static int
+cmd_pairs(void)
+{
+	struct nft_pair_counter *v;
+	size_t n, i;
+	int ret;
+
+	if ((ret = nft_read_pair_counters(&v, &n)) < 0) {
+		fprintf(stderr, "pairs: %s\n", strerror(-ret));
+		return 1;
+	}
+	for (i = 0; i < n; i++)
+		printf("%s %s %llu %llu\n", v[i].iif, v[i].oif,
 		    (unsigned long long)v[i].packets,
 		    (unsigned long long)v[i].bytes);
 	free(v);
@@ -1001,6 +1062,8 @@ main(int argc, char *argv[])
 		ret = cmd_apply(rs);
 	} else if (strcmp(cmd, "counters") == 0)
 		ret = cmd_counters();
+	else if (strcmp(cmd, "pairs") == 0)
+		ret = cmd_pairs();
 	else {
 		ruleset_free(rs);
 		usage();

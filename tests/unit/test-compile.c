@@ -260,7 +260,7 @@ START_TEST(alpha_forward_order)
 	assert_rule(&ch->rules[1], "jump isolation");
 	assert_rule(&ch->rules[2], "jump quarantine");
 	/* mn-gw is the only pinned host and has no IPv6 address. */
-	assert_rule(&ch->rules[3], "saddr @pinned4 saddr.ether != @pin4 drop");
+	assert_rule(&ch->rules[3], "saddr @pinned4 saddr.ether != @pin4 jump pin_drop");
 	assert_rule(&ch->rules[4], "ct established,related accept");
 	/* Every zone of the α policy has one interface: no intra-zone rule,
 	 * so the conduits follow, the first conduit first. */
@@ -484,7 +484,8 @@ START_TEST(alpha_counters)
 	const struct rs_chain *ch = rs_find_chain(alpha_rs, CHAIN_FORWARD);
 	size_t i, j, n;
 
-	ck_assert_uint_eq(alpha_rs->n_counters, alpha->p_n_conduits);
+	/* One per conduit, then the five of the packet events. */
+	ck_assert_uint_eq(alpha_rs->n_counters, alpha->p_n_conduits + 5);
 	for (i = 0; i < alpha->p_n_conduits; i++) {
 		char name[RS_NAME_MAX];
 
@@ -602,8 +603,8 @@ START_TEST(inline_forward_order)
 	assert_rule(&ch->rules[0], "ct invalid drop");
 	assert_rule(&ch->rules[1], "jump isolation");
 	assert_rule(&ch->rules[2], "jump quarantine");
-	assert_rule(&ch->rules[3], "saddr @pinned4 saddr.ether != @pin4 drop");
-	assert_rule(&ch->rules[4], "saddr @pinned6 saddr.ether != @pin6 drop");
+	assert_rule(&ch->rules[3], "saddr @pinned4 saddr.ether != @pin4 jump pin_drop");
+	assert_rule(&ch->rules[4], "saddr @pinned6 saddr.ether != @pin6 jump pin_drop");
 	assert_rule(&ch->rules[5], "ct established,related accept");
 	/* office has two interfaces; q has two as well but is quarantine. */
 	assert_rule(&ch->rules[6], "iifname @z_office_if oifname @z_office_if accept");
@@ -884,20 +885,20 @@ START_TEST(isolation_rules)
 		"daddr.saddr @isokeephost6 return",
 		"ether saddr.daddr @isokeepmac6 return",
 		"saddr @isomacpeer6 daddr @isolearn6 return",
-		"nfproto ipv4 ether saddr @isomac update @isolearn4 counter c_isolation drop",
-		"saddr @iso4 counter c_isolation drop",
-		"daddr @iso4 counter c_isolation drop",
-		"saddr @isohost4 counter c_isolation drop",
-		"daddr @isohost4 counter c_isolation drop",
-		"saddr @isolearn4 counter c_isolation drop",
-		"daddr @isolearn4 counter c_isolation drop",
-		"nfproto ipv6 ether saddr @isomac update @isolearn6 counter c_isolation drop",
-		"saddr @iso6 counter c_isolation drop",
-		"daddr @iso6 counter c_isolation drop",
-		"saddr @isohost6 counter c_isolation drop",
-		"daddr @isohost6 counter c_isolation drop",
-		"saddr @isolearn6 counter c_isolation drop",
-		"daddr @isolearn6 counter c_isolation drop",
+		"nfproto ipv4 ether saddr @isomac update @isolearn4 counter c_isolation jump isolation_drop",
+		"saddr @iso4 counter c_isolation jump isolation_drop",
+		"daddr @iso4 counter c_isolation jump isolation_drop",
+		"saddr @isohost4 counter c_isolation jump isolation_drop",
+		"daddr @isohost4 counter c_isolation jump isolation_drop",
+		"saddr @isolearn4 counter c_isolation jump isolation_drop",
+		"daddr @isolearn4 counter c_isolation jump isolation_drop",
+		"nfproto ipv6 ether saddr @isomac update @isolearn6 counter c_isolation jump isolation_drop",
+		"saddr @iso6 counter c_isolation jump isolation_drop",
+		"daddr @iso6 counter c_isolation jump isolation_drop",
+		"saddr @isohost6 counter c_isolation jump isolation_drop",
+		"daddr @isohost6 counter c_isolation jump isolation_drop",
+		"saddr @isolearn6 counter c_isolation jump isolation_drop",
+		"daddr @isolearn6 counter c_isolation jump isolation_drop",
 		NULL
 	};
 	struct ruleset *rs = compile_policy(alpha);

@@ -15,7 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include "../../daemon/events.h"
+#include "../../daemon/settings.h"
 #include "../../daemon/xmalloc.h"
 
 #define TIME_RE	"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}" \
@@ -45,6 +48,8 @@ static void
 teardown(void)
 {
 	events_close();
+	events_set_clock(NULL);
+	settings_clear();
 	nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 }
 
@@ -458,6 +463,240 @@ START_TEST(open_errors_name_the_file)
 }
 END_TEST
 
+/* An injectable clock: each reading is one second after the last. */
+static time_t	fake_now;
+
+static void
+fake_clock(struct timespec *ts)
+{
+	ts->tv_sec = fake_now++;
+	ts->tv_nsec = 0;
+}
+
+/* Local (TZ) time -> time_t. */
+static time_t
+local_time(int y, int mo, int d, int h, int mi, int s)
+{
+	struct tm	tm = { 0 };
+
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = s;
+	tm.tm_isdst = -1;
+	return mktime(&tm);
+}
+
+static void
+install_logs(size_t size, bool daily, unsigned keep_files, unsigned keep_days)
+{
+	struct settings	st;
+
+	settings_defaults(&st);
+	st.se_logs.sg_rotate_size = size;
+	st.se_logs.sg_rotate_daily = daily;
+	st.se_logs.sg_keep_files = keep_files;
+	st.se_logs.sg_keep_days = keep_days;
+	settings_install(&st);
+}
+
+static int
+rotated_only(const struct dirent *de)
+{
+	return strncmp(de->d_name, "events.jsonl.", 13) == 0;
+}
+
+/* The rotated files' names, oldest first. */
+static char **
+rotated(size_t *n)
+{
+	struct dirent	**de;
+	char		**v;
+	int		  k, i;
+
+	k = scandir(dir, &de, rotated_only, alphasort);
+	ck_assert_int_ge(k, 0);
+	v = xcalloc((size_t)k + 1, sizeof(*v));
+	for (i = 0; i < k; i++) {
+		v[i] = xstrdup(de[i]->d_name);
+		free(de[i]);
+	}
+	free(de);
+	*n = (size_t)k;
+	return v;
+}
+
+/* The ids in file @name of the state directory, in order. */
+static size_t
+file_ids(const char *name, long long *ids, size_t max, off_t *size)
+{
+	char	 p[sizeof(dir) + 64], *line = NULL;
+	size_t	 cap = 0, n = 0;
+	ssize_t	 r;
+	FILE	*f;
+	struct stat sb;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	ck_assert_int_eq(stat(p, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 07777, 0640);
+	*size = sb.st_size;
+	f = fopen(p, "r");
+	ck_assert_ptr_nonnull(f);
+	while ((r = getline(&line, &cap, f)) != -1) {
+		line[r - 1] = '\0';
+		ck_assert_uint_lt(n, max);
+		ids[n++] = record_id(line);
+	}
+	free(line);
+	fclose(f);
+	return n;
+}
+
+START_TEST(rotation_by_size_keeps_files)
+{
+	char		**v, detail[151];
+	long long	  ids[64], next = 0;
+	size_t		  n, i, k, j;
+	off_t		  size;
+	int		  e;
+	char		 *cause = NULL;
+
+	setenv("TZ", "UTC0", 1);
+	tzset();
+	fake_now = local_time(2026, 11, 21, 9, 0, 0);
+	events_set_clock(fake_clock);
+	install_logs(1000, false, 3, 0);
+	open_events();
+	memset(detail, 'd', 150);
+	detail[150] = '\0';
+	/* Records of ~260 bytes: three to a file of at most 1000 bytes. */
+	for (e = 1; e <= 40; e++)
+		ck_assert_uint_eq(events_emit("packet.denied", EV_INFO,
+		    json_pack("{s:s}", "detail", detail)), (uint64_t)e);
+
+	v = rotated(&n);
+	/* keep_files: 3 rotated files beside the current one. */
+	ck_assert_uint_eq(n, 3);
+	/* Named after the local time of their last record, in order. */
+	ck_assert_msg(strncmp(v[0], "events.jsonl.20261121-0900", 26) == 0,
+	    "%s", v[0]);
+	/* The kept files and the current one hold the newest ids without a
+	 * gap, each file at most 1000 bytes. */
+	for (i = 0; i <= n; i++) {
+		k = file_ids(i < n ? v[i] : "events.jsonl", ids, 64, &size);
+		ck_assert_int_le(size, 1000);
+		ck_assert_uint_ge(k, 1);
+		for (j = 0; j < k; j++) {
+			if (next != 0)
+				ck_assert_int_eq(ids[j], next);
+			next = ids[j] + 1;
+		}
+	}
+	ck_assert_int_eq(next, 41);
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+
+	/* Restarted right after a rotation (the current file empty): the
+	 * ids go on from the newest rotated file. */
+	events_close();
+	snprintf(detail, sizeof(detail), "%s/events.jsonl.20261121-235959",
+	    dir);
+	ck_assert_int_eq(rename(path, detail), 0);
+	ck_assert_int_eq(events_open(dir, &cause), 0);
+	ck_assert_uint_eq(events_emit("t", EV_INFO, NULL), 41);
+}
+END_TEST
+
+START_TEST(rotation_by_day_keeps_days)
+{
+	char		**v;
+	long long	  ids[8];
+	size_t		  n, k, i;
+	off_t		  size;
+	json_t		 *rec;
+	bool		  partial;
+	char		**lines;
+
+	setenv("TZ", "JST-9", 1);
+	tzset();
+	events_set_clock(fake_clock);
+	install_logs(0, true, 0, 3);
+	open_events();
+	fake_now = local_time(2026, 11, 21, 23, 59, 58);
+	ck_assert_uint_eq(events_emit("a", EV_INFO, NULL), 1);	/* :58 */
+	ck_assert_uint_eq(events_emit("a", EV_INFO, NULL), 2);	/* :59 */
+	fake_now = local_time(2026, 11, 22, 0, 0, 1);
+	ck_assert_uint_eq(events_emit("b", EV_INFO, NULL), 3);
+	/* The record's time is the (injected) clock's, local with offset. */
+	lines = read_lines(&k, &partial);
+	ck_assert_uint_eq(k, 1);
+	rec = record(lines[0]);
+	ck_assert_str_eq(json_string_value(json_object_get(rec, "time")),
+	    "2026-11-22T00:00:01.000+09:00");
+	json_decref(rec);
+	free_lines(lines, k);
+
+	v = rotated(&n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(v[0], "events.jsonl.20261121-235959");
+	k = file_ids(v[0], ids, 8, &size);
+	ck_assert_uint_eq(k, 2);
+	ck_assert_int_eq(ids[0], 1);
+	ck_assert_int_eq(ids[1], 2);
+	free(v[0]);
+	free(v);
+
+	/* Three days later: the 11-21 file is past keep_days (3 days and a
+	 * second old), the 11-22 one is not (a second short of it). */
+	fake_now = local_time(2026, 11, 25, 0, 0, 0);
+	ck_assert_uint_eq(events_emit("c", EV_INFO, NULL), 4);
+	v = rotated(&n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(v[0], "events.jsonl.20261122-000001");
+	k = file_ids(v[0], ids, 8, &size);
+	ck_assert_uint_eq(k, 1);
+	ck_assert_int_eq(ids[0], 3);
+	k = file_ids("events.jsonl", ids, 8, &size);
+	ck_assert_uint_eq(k, 1);
+	ck_assert_int_eq(ids[0], 4);
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+
+	/* The same day: no rotation. */
+	fake_now = local_time(2026, 11, 25, 23, 59, 0);
+	ck_assert_uint_eq(events_emit("d", EV_INFO, NULL), 5);
+	v = rotated(&n);
+	ck_assert_uint_eq(n, 1);
+	free(v[0]);
+	free(v);
+}
+END_TEST
+
+START_TEST(stats_count_outputs)
+{
+	struct events_stats	st;
+	uint64_t		e0;
+
+	events_stats(&st);
+	e0 = st.es_emitted;
+	open_events();
+	events_emit("t", EV_INFO, NULL);
+	events_emit("t", EV_INFO, NULL);
+	events_stats(&st);
+	ck_assert_uint_eq(st.es_emitted - e0, 2);
+	ck_assert_uint_eq(st.es_last_id, 2);
+	ck_assert_uint_eq(st.es_n_outputs, 1);
+	ck_assert_str_eq(st.es_outputs[0].os_name, "file");
+	ck_assert_uint_eq(st.es_outputs[0].os_written, events_emitted());
+	ck_assert_uint_eq(st.es_outputs[0].os_lost, events_failed());
+	ck_assert_int_eq(st.es_outputs[0].os_connected, -1);
+}
+END_TEST
+
 static Suite *
 events_suite(void)
 {
@@ -472,6 +711,9 @@ events_suite(void)
 	tcase_add_test(tc, time_rfc3339_local_offset);
 	tcase_add_test(tc, write_failure_counted);
 	tcase_add_test(tc, open_errors_name_the_file);
+	tcase_add_test(tc, rotation_by_size_keeps_files);
+	tcase_add_test(tc, rotation_by_day_keeps_days);
+	tcase_add_test(tc, stats_count_outputs);
 	suite_add_tcase(s, tc);
 	return s;
 }
