@@ -591,6 +591,41 @@ kernel_monitor_read(int fd, bool *foreign)
 	return ret;
 }
 
+int
+kernel_repair_deleted(char *err, size_t errlen)
+{
+	static struct nft_deleted	 d;	/* 5 KB: not on the stack */
+	struct kernel_elem_change	*v;
+	const struct rs_set		*s;
+	int64_t				 now = rs_now_ms();
+	size_t				 i, n = 0;
+	ssize_t				 k;
+	int				 ret;
+
+	if (!nft_monitor_take_deleted(&d))
+		return 0;
+	if (d.nd_other || kernel_applied == NULL)
+		return -ESRCH;
+	v = xcalloc(d.nd_n, sizeof(*v));
+	for (i = 0; i < d.nd_n; i++) {
+		s = rs_find_set(kernel_applied, d.nd_sets[i]);
+		if (s == NULL || s->dynamic || rs_set_is_ranges(s)) {
+			free(v);
+			return -ESRCH;
+		}
+		/* Not in the reference: it was not ours to keep. */
+		if ((k = nft_elem_find(s, d.nd_keys[i], d.nd_klens[i],
+		    now)) < 0)
+			continue;
+		v[n].kec_verb = KERNEL_ELEM_ADD;
+		v[n].kec_set = s->name;
+		v[n++].kec_elem = s->elems[k];
+	}
+	ret = n > 0 ? kernel_update_elems(v, n, err, errlen) : 0;
+	free(v);
+	return ret < 0 ? ret : (int)n;
+}
+
 void
 kernel_monitor_close(int fd)
 {

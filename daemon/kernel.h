@@ -148,6 +148,12 @@ int	kernel_neigh_addrs(const uint8_t mac[6], struct kernel_addr **out,
  * the drain fails, the next kernel_check_drift_quick() reads the table). */
 int	kernel_monitor_open(void);
 int	kernel_monitor_read(int fd, bool *foreign);
+/* After a read that said *foreign: when all the foreign batches did was
+ * delete elements of hash sets, add back those the applied table holds,
+ * from the notifications alone (no read-back: ~1 s with 100 000
+ * isolations).  Returns how many, -ESRCH when only a read-back can tell
+ * what changed, or -errno. */
+int	kernel_repair_deleted(char *err, size_t errlen);
 void	kernel_monitor_close(int fd);
 
 /* Forget the applied ruleset (at exit; the kernel table stays). */

@@ -469,6 +469,47 @@ svc_policy_confirm_timeout(void *arg)
 }
 
 /*
+ * Someone deleted elements of sanso's sets by hand (`nft delete element`):
+ * the notifications name them, so they are put back at once, before the
+ * read-back that a foreign change schedules (about a second with 100 000
+ * isolations) confirms the table.
+ */
+static void
+svc_policy_repair_deleted(void)
+{
+	const struct policy_active	*run = svc_policy_running();
+	struct timespec			 t0;
+	char				 err[256], detail[64];
+	double				 ms;
+	int				 n;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (run == NULL || (n = kernel_repair_deleted(err,
+	    sizeof(err))) == 0 || n == -ESRCH)
+		return;
+	if (n < 0) {
+		log_warnx("kernel drift: cannot add back elements deleted by "
+		    "hand: %s; the read-back repairs it", err);
+		return;
+	}
+	ms = svc_policy_ms_since(&t0);
+	snprintf(detail, sizeof(detail), "%d element%s deleted by another "
+	    "process", n, n == 1 ? "" : "s");
+	log_warnx("kernel drift found by the netlink notification: %s; added "
+	    "back in %.1f ms", detail, ms);
+	svc_policy_event("drift.detected", EV_WARNING, NULL, run->pa_name,
+	    run->pa_sha256, detail, json_pack("{s:s, s:b}", "trigger",
+	    "netlink notification", "table_present", 1));
+	svc_policy_event("drift.repaired", EV_NOTICE, NULL, run->pa_name,
+	    run->pa_sha256, detail, json_pack("{s:s, s:f, s:i}", "trigger",
+	    "netlink notification", "apply_ms", ms, "elements_restored", n));
+	metrics_drift_detected();
+	metrics_drift_repaired();
+	audit_policy("drift.repair", "sansod", "system", run->pa_name, NULL,
+	    run->pa_sha256, "ok", detail);
+}
+
+/*
  * nf_tables notifications pending now: a foreign change schedules one
  * check shortly after, so that a burst of changes is repaired once (and
  * makes the next kernel_check_drift_quick() read the table).
@@ -485,6 +526,9 @@ svc_policy_monitor_drain(void)
 		log_debug("nf_tables notifications: %s", strerror(-ret));
 		foreign = true;
 	}
+	if (foreign)
+		svc_policy_repair_deleted();
+	/* Even then: the read-back confirms what the notifications said. */
 	if (foreign && !proc_timer_pending(svc_debounce_timer))
 		proc_timer_start(svc_debounce_timer, SVC_POLICY_DEBOUNCE_MSEC,
 		    false);

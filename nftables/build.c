@@ -22,6 +22,7 @@
 #include "../daemon/log.h"
 #include "../daemon/xmalloc.h"
 #include "build.h"
+#include "nft.h"
 
 /*
  * nft's datatype ids (src/datatype.h): `nft list` renders keys by them, so
@@ -1338,4 +1339,23 @@ build_rule(const struct ruleset *rs, const struct rs_chain *c, size_t idx,
 fail:
 	nftnl_rule_free(bc.bc_rule);
 	return NULL;
+}
+
+ssize_t
+nft_elem_find(const struct rs_set *s, const uint8_t *key, uint32_t klen,
+    int64_t now_ms)
+{
+	struct build_elem	be[2];
+	size_t			k;
+
+	/* Linear: it serves a handful of hand-made deletions, where a read-
+	 * back of the set would cost a second. */
+	for (k = 0; k < s->n_elems; k++) {
+		if (build_elem_one(s, &s->elems[k], now_ms, be) != 1)
+			continue;
+		if (be[0].be_klen == klen && memcmp(be[0].be_key, key,
+		    klen) == 0)
+			return (ssize_t)k;
+	}
+	return -1;
 }

@@ -2,6 +2,7 @@
 /* nf_tables notifications: was table inet sanso changed by someone else? */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -14,6 +15,7 @@
 #include <linux/netlink.h>
 
 #include <libmnl/libmnl.h>
+#include <libnftnl/set.h>
 
 #include "../daemon/log.h"
 #include "mnl.h"
@@ -60,7 +62,15 @@ static struct {
 	bool	touched;
 	bool	suspended;
 	bool	unseen;
-} mon = { -1, false, false, false };
+	/* The batch being read: element deletions in our table (kept until
+	 * its NEWGEN says whose it was), and whether it did anything else. */
+	struct nft_deleted batch;
+	bool	batch_other;
+	/* What foreign batches did, for nft_monitor_take_deleted(). */
+	struct nft_deleted foreign;
+} mon = { .fd = -1 };
+
+static void	monitor_end_batch(bool foreign);
 
 /*
  * The kernel builds a notification for every set element of a batch as
@@ -123,6 +133,8 @@ nft_monitor_open(void)
 	mon.fd = fd;
 	mon.touched = false;
 	mon.suspended = mon.unseen = false;
+	monitor_end_batch(false);
+	memset(&mon.foreign, 0, sizeof(mon.foreign));
 	return fd;
 fail:
 	close(fd);
@@ -180,6 +192,86 @@ monitor_touches(const struct nlmsghdr *nlh)
 	return false;
 }
 
+/*
+ * Keep the keys of a DELSETELEM in our table, so that a foreign deletion
+ * can be undone from the notification alone (reading 100 000 elements back
+ * takes about a second).  An interval set's deletion, or too many, only
+ * say "something else".
+ */
+static void
+monitor_note_dels(const struct nlmsghdr *nlh)
+{
+	struct nft_deleted	*d = &mon.batch;
+	struct nftnl_set	*s;
+	struct nftnl_set_elems_iter *it;
+	struct nftnl_set_elem	*e;
+	const char		*name;
+	const void		*key;
+	uint32_t		 klen;
+
+	if ((s = nftnl_set_alloc()) == NULL) {
+		mon.batch_other = true;
+		return;
+	}
+	if (nftnl_set_elems_nlmsg_parse(nlh, s) < 0 ||
+	    (name = nftnl_set_get_str(s, NFTNL_SET_NAME)) == NULL ||
+	    strlen(name) >= RS_NAME_MAX ||
+	    (it = nftnl_set_elems_iter_create(s)) == NULL) {
+		mon.batch_other = true;
+		nftnl_set_free(s);
+		return;
+	}
+	while ((e = nftnl_set_elems_iter_next(it)) != NULL) {
+		key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &klen);
+		if (key == NULL || klen > NFT_KEY_MAX || d->nd_n ==
+		    NFT_MONITOR_DELS_MAX ||
+		    nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_KEY_END) ||
+		    (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS) &&
+		    (nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS) &
+		    NFT_SET_ELEM_INTERVAL_END))) {
+			mon.batch_other = true;
+			break;
+		}
+		snprintf(d->nd_sets[d->nd_n], RS_NAME_MAX, "%s", name);
+		memcpy(d->nd_keys[d->nd_n], key, klen);
+		d->nd_klens[d->nd_n++] = klen;
+	}
+	nftnl_set_elems_iter_destroy(it);
+	nftnl_set_free(s);
+}
+
+/* The batch ended (NEWGEN): a foreign one's deletions are kept. */
+static void
+monitor_end_batch(bool foreign)
+{
+	struct nft_deleted	*f = &mon.foreign, *b = &mon.batch;
+	size_t			 i;
+
+	if (foreign) {
+		if (mon.batch_other)
+			f->nd_other = true;
+		for (i = 0; i < b->nd_n; i++) {
+			if (f->nd_n == NFT_MONITOR_DELS_MAX) {
+				f->nd_other = true;
+				break;
+			}
+			memcpy(f->nd_sets[f->nd_n], b->nd_sets[i], RS_NAME_MAX);
+			memcpy(f->nd_keys[f->nd_n], b->nd_keys[i], NFT_KEY_MAX);
+			f->nd_klens[f->nd_n++] = b->nd_klens[i];
+		}
+	}
+	b->nd_n = 0;
+	mon.batch_other = false;
+}
+
+bool
+nft_monitor_take_deleted(struct nft_deleted *out)
+{
+	*out = mon.foreign;
+	memset(&mon.foreign, 0, sizeof(mon.foreign));
+	return out->nd_n > 0 || out->nd_other;
+}
+
 static int
 monitor_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -197,13 +289,22 @@ monitor_cb(const struct nlmsghdr *nlh, void *data)
 		log_debug("nft monitor: generation by %s%s",
 		    ours ? "us" : "another process",
 		    mon.touched ? ", changed table inet sanso" : "");
+		monitor_end_batch(mon.touched && !ours);
 		mon.touched = false;
 		break;
 	case NFT_MSG_TRACE:
 		break;
-	default:
-		if (monitor_touches(nlh))
+	case NFT_MSG_DELSETELEM:
+		if (monitor_touches(nlh)) {
 			mon.touched = true;
+			monitor_note_dels(nlh);
+		}
+		break;
+	default:
+		if (monitor_touches(nlh)) {
+			mon.touched = true;
+			mon.batch_other = true;
+		}
 		break;
 	}
 	return MNL_CB_OK;
@@ -219,9 +320,12 @@ nft_monitor_read(int fd, bool *foreign)
 	if (mon.fd != fd) {	/* a socket we did not open: start fresh */
 		mon.fd = fd;
 		mon.touched = mon.suspended = mon.unseen = false;
+		monitor_end_batch(false);
+		mon.foreign.nd_other = true;
 	}
 	if (mon.unseen) {
 		*foreign = true;
+		mon.foreign.nd_other = true;
 		mon.unseen = false;
 		log_debug("nft monitor: not listening during a bulk change");
 	}
@@ -235,6 +339,8 @@ nft_monitor_read(int fd, bool *foreign)
 			/* Lost notifications: whatever they said, the
 			 * caller has to look at the table itself. */
 			*foreign = true;
+			mon.foreign.nd_other = true;
+			monitor_end_batch(false);
 			mon.touched = false;
 			log_debug("nft monitor: notifications lost");
 			continue;

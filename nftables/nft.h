@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "ruleset.h"
 
@@ -160,5 +161,33 @@ int	nft_monitor_open(void);
  * per process; monitor.c explains how "foreign" is decided. */
 int	nft_monitor_read(int fd, bool *foreign);
 void	nft_monitor_close(int fd);
+
+#define NFT_MONITOR_DELS_MAX	64
+#define NFT_KEY_MAX		40	/* = BUILD_KEY_MAX */
+
+/**
+ * struct nft_deleted - elements another process deleted from sanso's sets
+ * @nd_sets, @nd_keys, @nd_klens: set name and key (as the kernel holds it)
+ *   of each
+ * @nd_other: it did something else too (or more than NFT_MONITOR_DELS_MAX
+ *   deletions, or an interval set's), so only a read-back can tell
+ */
+struct nft_deleted {
+	size_t	nd_n;
+	bool	nd_other;
+	char	nd_sets[NFT_MONITOR_DELS_MAX][RS_NAME_MAX];
+	uint8_t	nd_keys[NFT_MONITOR_DELS_MAX][NFT_KEY_MAX];
+	uint32_t nd_klens[NFT_MONITOR_DELS_MAX];
+};
+
+/* The index of the element of hash set @s whose kernel key is @key (as a
+ * notification carries it), or -1. */
+ssize_t	nft_elem_find(const struct rs_set *s, const uint8_t *key,
+	    uint32_t klen, int64_t now_ms);
+
+/* What foreign batches read since the last call did, when all they did
+ * was delete set elements; *out is cleared.  Returns whether there is
+ * anything (nd_n > 0 or nd_other). */
+bool	nft_monitor_take_deleted(struct nft_deleted *out);
 
 #endif
