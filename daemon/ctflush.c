@@ -24,14 +24,6 @@ struct ctflush_batch {
 	size_t			 cb_n_labels, cb_cap_labels;
 };
 
-/*
- * A walk costs ~10 ms of CPU whatever the table holds; a SOAR sending
- * isolations one by one would keep a core busy walking.  Walks start at
- * most this often, and what arrives meanwhile shares the next one (the
- * packets are dropped already; only the entries wait).
- */
-#define CTFLUSH_INTERVAL_MS	50
-
 static pthread_t		 cf_thread;
 static pthread_mutex_t		 cf_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t		 cf_wake = PTHREAD_COND_INITIALIZER;
@@ -74,8 +66,6 @@ ctflush_main(void *arg)
 	uint64_t		 one = 1;
 	double			 t0;
 
-	struct timespec		 next = { 0, 0 };
-
 	(void)arg;
 	pthread_mutex_lock(&cf_lock);
 	for (;;) {
@@ -83,22 +73,12 @@ ctflush_main(void *arg)
 			pthread_cond_wait(&cf_wake, &cf_lock);
 		if (cf_queue.cb_n_labels == 0)
 			break;		/* stopping, nothing left */
-		/* Not before the interval has passed (unless stopping). */
-		while (!cf_stop && pthread_cond_timedwait(&cf_wake, &cf_lock,
-		    &next) == 0)
-			;
 		b = cf_queue;
 		memset(&cf_queue, 0, sizeof(cf_queue));
 		cf_busy = true;
 		pthread_mutex_unlock(&cf_lock);
 
 		t0 = ctflush_now_ms();
-		clock_gettime(CLOCK_MONOTONIC, &next);
-		next.tv_nsec += CTFLUSH_INTERVAL_MS * 1000000L;
-		if (next.tv_nsec >= 1000000000L) {
-			next.tv_sec++;
-			next.tv_nsec -= 1000000000L;
-		}
 		memset(&d, 0, sizeof(d));
 		d.cd_deleted = b.cb_n > 0 ? kernel_ct_flush(b.cb_v, b.cb_n) : 0;
 		d.cd_ms = ctflush_now_ms() - t0;
@@ -162,17 +142,10 @@ int
 ctflush_init(void (*done)(const struct ctflush_done *, void *), void *arg,
     char **cause)
 {
-	int			err;
-	pthread_condattr_t	ca;
+	int	err;
 
 	cf_done = done;
 	cf_arg = arg;
-	/* The interval is kept on the monotonic clock. */
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_destroy(&cf_wake);
-	pthread_cond_init(&cf_wake, &ca);
-	pthread_condattr_destroy(&ca);
 	if ((cf_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
 		xasprintf(cause, "conntrack worker: eventfd: %s",
 		    strerror(errno));

@@ -24,7 +24,6 @@
  * @st_doomed: a write failed inside the caller's transaction, so
  *   store_commit() must not make the rest of it durable
  * @st_stmt: prepared statements, indexed by enum store_stmt
- * @st_ckpt: the checkpoint thread (store.c)
  * @st_cached: statements of the other store-*.c files (store_prepare)
  */
 struct store {
@@ -34,7 +33,6 @@ struct store {
 	int		 st_version;
 	bool		 st_doomed;
 	sqlite3_stmt	*st_stmt[STS__COUNT_MAX];
-	struct store_ckpt *st_ckpt;
 	struct store_cached {
 		const char	*sc_sql;
 		sqlite3_stmt	*sc_stmt;

@@ -3,13 +3,11 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <pthread.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -391,98 +389,6 @@ store_configure(struct store *s)
 	    "journal_size_limit");
 }
 
-/*
- * Checkpoints off the request path.  With SQLite's automatic checkpoint
- * the commit that takes the WAL past 1000 pages also copies them into
- * store.db and syncs it, and the request behind that commit waits: the
- * slowest isolation answers were those.  Here a thread with its own
- * connection runs a PASSIVE checkpoint every second instead, which never
- * blocks a writer; journal_size_limit then keeps the WAL file small.
- */
-struct store_ckpt {
-	pthread_t	 sc_thread;
-	pthread_mutex_t	 sc_lock;
-	pthread_cond_t	 sc_wake;
-	bool		 sc_stop;
-	sqlite3		*sc_db;
-};
-
-#define STORE_CKPT_MSEC	1000
-
-static void *
-store_ckpt_main(void *arg)
-{
-	struct store_ckpt	*c = arg;
-	struct timespec		 ts;
-	int			 nlog, nckpt, rc;
-
-	pthread_mutex_lock(&c->sc_lock);
-	while (!c->sc_stop) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += STORE_CKPT_MSEC / 1000;
-		rc = pthread_cond_timedwait(&c->sc_wake, &c->sc_lock, &ts);
-		if (c->sc_stop || (rc != 0 && rc != ETIMEDOUT))
-			break;
-		pthread_mutex_unlock(&c->sc_lock);
-		rc = sqlite3_wal_checkpoint_v2(c->sc_db, NULL,
-		    SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt);
-		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
-			log_warnx("store checkpoint: %s",
-			    sqlite3_errmsg(c->sc_db));
-		pthread_mutex_lock(&c->sc_lock);
-	}
-	pthread_mutex_unlock(&c->sc_lock);
-	return NULL;
-}
-
-/* Hand checkpoints to the thread; on failure SQLite keeps doing them. */
-static void
-store_ckpt_start(struct store *s)
-{
-	struct store_ckpt	*c = xcalloc(1, sizeof(*c));
-
-	if (sqlite3_open_v2(s->st_path, &c->sc_db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK ||
-	    sqlite3_busy_timeout(c->sc_db, 1000) != SQLITE_OK)
-		goto fail;
-	pthread_mutex_init(&c->sc_lock, NULL);
-	pthread_cond_init(&c->sc_wake, NULL);
-	if (pthread_create(&c->sc_thread, NULL, store_ckpt_main, c) != 0) {
-		pthread_cond_destroy(&c->sc_wake);
-		pthread_mutex_destroy(&c->sc_lock);
-		goto fail;
-	}
-	if (store_exec(s, "PRAGMA wal_autocheckpoint = 0",
-	    "wal_autocheckpoint") == -1)
-		log_warnx("%s", store_error(s));
-	s->st_ckpt = c;
-	return;
-fail:
-	log_warnx("%s: no checkpoint thread; SQLite checkpoints at commits",
-	    s->st_path);
-	sqlite3_close(c->sc_db);
-	free(c);
-}
-
-static void
-store_ckpt_stop(struct store *s)
-{
-	struct store_ckpt *c = s->st_ckpt;
-
-	if (c == NULL)
-		return;
-	pthread_mutex_lock(&c->sc_lock);
-	c->sc_stop = true;
-	pthread_cond_signal(&c->sc_wake);
-	pthread_mutex_unlock(&c->sc_lock);
-	pthread_join(c->sc_thread, NULL);
-	pthread_cond_destroy(&c->sc_wake);
-	pthread_mutex_destroy(&c->sc_lock);
-	sqlite3_close(c->sc_db);
-	free(c);
-	s->st_ckpt = NULL;
-}
-
 struct store *
 store_open(const char *statedir, char **cause)
 {
@@ -511,7 +417,6 @@ store_open(const char *statedir, char **cause)
 			store_fail(s, "prepare \"%s\"", store_sql[i]);
 			goto fail;
 		}
-	store_ckpt_start(s);
 	return s;
 fail:
 	if (cause != NULL)
@@ -527,8 +432,6 @@ store_close(struct store *s)
 
 	if (s == NULL)
 		return;
-	/* First: the last connection to close checkpoints the WAL. */
-	store_ckpt_stop(s);
 	if (s->st_db != NULL && !sqlite3_get_autocommit(s->st_db)) {
 		log_warnx("%s: closed inside a transaction, rolled back",
 		    s->st_path);
@@ -1020,4 +923,20 @@ store_prepare(struct store *s, const char *sql)
 		return NULL;
 	}
 	return s->st_cached[s->st_n_cached++].sc_stmt;
+}
+
+void
+store_presync(struct store *s)
+{
+	char	*wal;
+	int	 fd;
+
+	/* SQLite names it so (https://sqlite.org/wal.html); failing to open
+	 * it only means the commit does all the syncing, as usual. */
+	xasprintf(&wal, "%s-wal", s->st_path);
+	if ((fd = open(wal, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) != -1) {
+		(void)fdatasync(fd);
+		close(fd);
+	}
+	free(wal);
 }
