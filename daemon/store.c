@@ -924,19 +924,3 @@ store_prepare(struct store *s, const char *sql)
 	}
 	return s->st_cached[s->st_n_cached++].sc_stmt;
 }
-
-void
-store_presync(struct store *s)
-{
-	char	*wal;
-	int	 fd;
-
-	/* SQLite names it so (https://sqlite.org/wal.html); failing to open
-	 * it only means the commit does all the syncing, as usual. */
-	xasprintf(&wal, "%s-wal", s->st_path);
-	if ((fd = open(wal, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) != -1) {
-		(void)fdatasync(fd);
-		close(fd);
-	}
-	free(wal);
-}

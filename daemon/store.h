@@ -25,10 +25,6 @@ int		 store_schema_version(struct store *);
  * write that fails inside it dooms it: store_commit() then fails and rolls
  * everything back, so nothing half-done becomes durable. */
 int		 store_begin(struct store *);
-/* Inside a large transaction: most of its pages have spilled into the
- * WAL file already; sync them now (on a thread, while the caller does
- * other work) so that the commit's own sync has little left to write. */
-void		 store_presync(struct store *);
 int		 store_commit(struct store *);
 void		 store_rollback(struct store *);
 

@@ -948,8 +948,6 @@ svc_isolation_store_thread(void *arg)
 
 	j->sj_ret = svc_isolation_store_write(j->sj_v, j->sj_n, j->sj_existed,
 	    j->sj_now);
-	if (j->sj_ret == 0)
-		store_presync(iso_store);
 	return NULL;
 }
 
