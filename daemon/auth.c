@@ -502,22 +502,33 @@ auth_token(const char *tok, struct auth_principal *p, struct auth_error *e)
 	struct auth_token_row	 t;
 	struct auth_user	 u;
 	unsigned char		 hash[AUTH_DIGEST_LEN];
-	int64_t			 now = auth_now();
+	int64_t			 now = auth_now(), last_used;
 	bool			 found;
+	int			 rc;
 
 	auth_digest(tok, hash);
-	if (store_auth_token_get(auth_store, hash, &t, &found) == -1)
+	/* Token and account in one snapshot: one lock, not one a query
+	 * (automation polls; this is every request's cost). */
+	if (store_begin_read(auth_store) == -1)
 		return auth_store_fail(e);
-	if (!found)
+	if (store_auth_token_get(auth_store, hash, &t, &found) == -1) {
+		store_rollback(auth_store);
+		return auth_store_fail(e);
+	}
+	if (!found) {
+		store_rollback(auth_store);
 		return auth_fail(e, AUTH_BAD_CREDENTIALS, "invalid_token", NULL,
 		    "unknown or revoked API token");
+	}
 	if (t.tk_expires <= now) {
+		store_rollback(auth_store);
 		store_auth_token_free(&t);
 		return auth_fail(e, AUTH_EXPIRED, "token_expired", NULL,
 		    "the API token has expired");
 	}
-	if (store_auth_user_get_id(auth_store, t.tk_user_id, &u,
-	    &found) == -1) {
+	rc = store_auth_user_get_id(auth_store, t.tk_user_id, &u, &found);
+	store_rollback(auth_store);	/* reads only: ends the snapshot */
+	if (rc == -1) {
 		store_auth_token_free(&t);
 		return auth_store_fail(e);
 	}
@@ -535,9 +546,13 @@ auth_token(const char *tok, struct auth_principal *p, struct auth_error *e)
 	p->ap_token_id = t.tk_id;
 	snprintf(p->ap_scope, sizeof(p->ap_scope), "%s", t.tk_scope);
 	p->ap_expires = t.tk_expires;
+	last_used = t.tk_last_used;
 	store_auth_user_free(&u);
 	store_auth_token_free(&t);
-	if (store_auth_token_touch(auth_store, p->ap_token_id, now) == -1)
+	/* Last use is kept to the minute: no write (and no sync) for the
+	 * other requests of that minute. */
+	if (last_used <= now - 60 &&
+	    store_auth_token_touch(auth_store, p->ap_token_id, now) == -1)
 		return auth_store_fail(e);
 	return true;
 }

@@ -477,6 +477,13 @@ store_begin(struct store *s)
 }
 
 int
+store_begin_read(struct store *s)
+{
+	s->st_doomed = false;
+	return store_step_done(s, store_stmt(s, STS_BEGIN_READ), "begin");
+}
+
+int
 store_commit(struct store *s)
 {
 	char	*why;

@@ -25,6 +25,9 @@ int		 store_schema_version(struct store *);
  * write that fails inside it dooms it: store_commit() then fails and rolls
  * everything back, so nothing half-done becomes durable. */
 int		 store_begin(struct store *);
+/* A read transaction (several queries, one snapshot, one lock); ended by
+ * store_commit() or store_rollback().  0 or -1. */
+int		 store_begin_read(struct store *);
 int		 store_commit(struct store *);
 void		 store_rollback(struct store *);
 
