@@ -19,24 +19,6 @@
 #include "settings.h"
 #include "xmalloc.h"
 
-static int
-api_auth_fail(json_t **resp, int status, const char *code, const char *field,
-    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static int
-api_auth_fail(json_t **resp, int status, const char *code, const char *field,
-    const char *fmt, ...)
-{
-	va_list	 ap;
-	char	 msg[512];
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	*resp = api_error(code, field, "%s", msg);
-	return status;
-}
-
 /* An auth_error as the status and body the API documents. */
 static int
 api_auth_error(const struct auth_error *e, json_t **resp)
@@ -111,7 +93,7 @@ api_auth_route(const struct api_route *rt, struct api_call *c,
 			log_warnx("control: %s %s refused for uid %d: in no "
 			    "group of auth.unix_groups", c->ac_method,
 			    c->ac_path, (int)c->ac_uid);
-			return api_auth_fail(resp, 403, "forbidden", NULL,
+			return api_fail(resp, 403, "forbidden", NULL,
 			    "uid %d may not use sansod: only root and members "
 			    "of the groups of auth.unix_groups (%s) may",
 			    (int)c->ac_uid, groups);
@@ -124,7 +106,7 @@ api_auth_route(const struct api_route *rt, struct api_call *c,
 	}
 	if (who->ap_must_change && strcmp(perm, AUTH_PUBLIC) != 0 &&
 	    strcmp(perm, AUTH_AUTHENTICATED) != 0)
-		return api_auth_fail(resp, 403, "password_change_required",
+		return api_fail(resp, 403, "password_change_required",
 		    NULL, "%s: the password of %s is temporary: change it "
 		    "first (POST /api/v1/password)", rt->rt_path,
 		    who->ap_user);
@@ -135,7 +117,7 @@ api_auth_route(const struct api_route *rt, struct api_call *c,
 	    (c->ac_csrf == NULL || strlen(c->ac_csrf) != strlen(who->ap_csrf) ||
 	    CRYPTO_memcmp(c->ac_csrf, who->ap_csrf,
 	    strlen(who->ap_csrf)) != 0))
-		return api_auth_fail(resp, 403, "csrf_failed", NULL,
+		return api_fail(resp, 403, "csrf_failed", NULL,
 		    "%s %s: the X-CSRF-Token header is missing or does not "
 		    "match the session (it is returned at login)",
 		    c->ac_method, rt->rt_path);
@@ -143,7 +125,7 @@ api_auth_route(const struct api_route *rt, struct api_call *c,
 		log_info("api: %s %s refused for %s (role %s%s): needs %s",
 		    c->ac_method, rt->rt_path, who->ap_user, who->ap_role,
 		    who->ap_via == AUTH_VIA_TOKEN ? ", token" : "", perm);
-		return api_auth_fail(resp, 403, "forbidden", NULL,
+		return api_fail(resp, 403, "forbidden", NULL,
 		    "%s %s needs permission %s, which %s (role %s%s) does not "
 		    "have", c->ac_method, rt->rt_path, perm, who->ap_user,
 		    who->ap_role, who->ap_via == AUTH_VIA_TOKEN ?
@@ -152,25 +134,6 @@ api_auth_route(const struct api_route *rt, struct api_call *c,
 	return 0;
 }
 
-/* RFC 3339 with the local offset; null for 0. */
-static json_t *
-api_auth_time(int64_t t)
-{
-	time_t		tt = (time_t)t;
-	struct tm	tm;
-	char		buf[40];
-	size_t		n;
-
-	if (t == 0)
-		return json_null();
-	localtime_r(&tt, &tm);
-	n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S%z", &tm);
-	if (n < 5)
-		return json_null();
-	memmove(buf + n - 1, buf + n - 2, 3);
-	buf[n - 2] = ':';
-	return json_string(buf);
-}
 
 /* A required string field; 0 or the status with *resp set. */
 static int
@@ -181,11 +144,11 @@ api_auth_string(const struct api_request *req, const char *key,
 
 	*out = NULL;
 	if (v == NULL || json_is_null(v))
-		return api_auth_fail(resp, 400, "missing_field", key,
+		return api_fail(resp, 400, "missing_field", key,
 		    "field '%s' is required", key);
 	if (!json_is_string(v) ||
 	    strlen(json_string_value(v)) != json_string_length(v))
-		return api_auth_fail(resp, 400, "invalid_field", key,
+		return api_fail(resp, 400, "invalid_field", key,
 		    "field '%s' must be a string", key);
 	*out = json_string_value(v);
 	return 0;
@@ -231,7 +194,7 @@ api_auth_who(const struct auth_principal *p)
 	    "user", p->ap_user, "role", p->ap_role, "via",
 	    api_auth_via(p->ap_via), "permissions", api_auth_permissions(p),
 	    "zones", zones, "must_change_password", p->ap_must_change,
-	    "expires_at", api_auth_time(p->ap_expires));
+	    "expires_at", api_time((time_t)(p->ap_expires)));
 }
 
 int
@@ -332,12 +295,12 @@ api_auth_users(const struct api_request *req, json_t **resp)
 		    "must_change_password", v[i].au_must_change,
 		    "locked", auth_is_locked(&v[i], now),
 		    "disabled", v[i].au_disabled,
-		    "locked_until", api_auth_time(v[i].au_locked_until > now ?
-		    v[i].au_locked_until : 0),
+		    "locked_until", api_time((time_t)(v[i].au_locked_until > now ?
+		    v[i].au_locked_until : 0)),
 		    "failed_logins", (int)v[i].au_failed,
-		    "created_at", api_auth_time(v[i].au_created),
-		    "password_changed_at", api_auth_time(v[i].au_changed),
-		    "last_login_at", api_auth_time(v[i].au_last_login)));
+		    "created_at", api_time((time_t)(v[i].au_created)),
+		    "password_changed_at", api_time((time_t)(v[i].au_changed)),
+		    "last_login_at", api_time((time_t)(v[i].au_last_login))));
 	store_auth_users_free(v, n);
 	*resp = json_pack("{s:I, s:o}", "count", (json_int_t)n, "users", a);
 	return 200;
@@ -453,9 +416,9 @@ api_auth_token_json(const struct auth_token_row *t, int64_t now)
 	return json_pack("{s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:b}",
 	    "id", (json_int_t)t->tk_id, "name", t->tk_name,
 	    "user", t->tk_user ? t->tk_user : "", "scope", scope,
-	    "created_at", api_auth_time(t->tk_created),
-	    "expires_at", api_auth_time(t->tk_expires),
-	    "last_used_at", api_auth_time(t->tk_last_used),
+	    "created_at", api_time((time_t)(t->tk_created)),
+	    "expires_at", api_time((time_t)(t->tk_expires)),
+	    "last_used_at", api_time((time_t)(t->tk_last_used)),
 	    "expired", t->tk_expires <= now);
 }
 
@@ -502,18 +465,18 @@ api_auth_token_add(const struct api_request *req, json_t **resp)
 		return st;
 	v = json_object_get(req->ar_body, "scope");
 	if (v == NULL || json_is_null(v))
-		return api_auth_fail(resp, 400, "missing_field", "scope",
+		return api_fail(resp, 400, "missing_field", "scope",
 		    "field 'scope' is required: the permissions the token "
 		    "carries");
 	if (!json_is_array(v))
-		return api_auth_fail(resp, 400, "invalid_field", "scope",
+		return api_fail(resp, 400, "invalid_field", "scope",
 		    "field 'scope' must be an array of permission names");
 	scope = xcalloc(json_array_size(v) + 1, sizeof(*scope));
 	json_array_foreach(v, i, s) {
 		if (!json_is_string(s)) {
 			free(scope);
 			snprintf(field, sizeof(field), "scope[%zu]", i);
-			return api_auth_fail(resp, 400, "invalid_field", field,
+			return api_fail(resp, 400, "invalid_field", field,
 			    "%s: must be a string", field);
 		}
 		scope[n++] = (char *)(uintptr_t)json_string_value(s);
@@ -525,13 +488,13 @@ api_auth_token_add(const struct api_request *req, json_t **resp)
 		else if (!json_is_string(v) || !isolation_target_parse_ttl(
 		    json_string_value(v), &secs, err, sizeof(err))) {
 			free(scope);
-			return api_auth_fail(resp, 400, "invalid_field",
+			return api_fail(resp, 400, "invalid_field",
 			    "expires", "expires: a duration such as 30d, or "
 			    "seconds");
 		}
 		if (secs < 1) {
 			free(scope);
-			return api_auth_fail(resp, 400, "invalid_field",
+			return api_fail(resp, 400, "invalid_field",
 			    "expires", "expires: at least 1 second");
 		}
 	}
@@ -556,10 +519,10 @@ api_auth_token_revoke(const struct api_request *req, json_t **resp)
 
 	v = json_object_get(req->ar_body, "id");
 	if (v == NULL || json_is_null(v))
-		return api_auth_fail(resp, 400, "missing_field", "id",
+		return api_fail(resp, 400, "missing_field", "id",
 		    "field 'id' is required");
 	if (!json_is_integer(v))
-		return api_auth_fail(resp, 400, "invalid_field", "id",
+		return api_fail(resp, 400, "invalid_field", "id",
 		    "field 'id' must be an integer");
 	if (!auth_token_revoke(req->ar_principal, json_integer_value(v),
 	    auth_allows(req->ar_principal, "users.admin"), &e))

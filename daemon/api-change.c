@@ -18,27 +18,6 @@
 
 #define API_CHANGE_NAME_MAX	255
 
-static int
-api_change_fail(json_t **resp, int status, const char *code,
-    const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static int
-api_change_fail(json_t **resp, int status, const char *code,
-    const char *field, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*msg;
-
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		fatal("vasprintf");
-	va_end(ap);
-	*resp = api_error(code, field, "%s", msg);
-	free(msg);
-	return status;
-}
-
 /* Who asks: the authenticated caller (an account, or the unix user on
  * the socket), recorded as actor and compared for self-approval. */
 static void
@@ -47,34 +26,7 @@ api_change_actor(const struct api_request *req, char *buf, size_t len)
 	snprintf(buf, len, "%s", req->ar_user != NULL ? req->ar_user : "?");
 }
 
-/* RFC 3339 in local time with its offset, from unix ms; null for 0. */
-static json_t *
-api_change_time(int64_t ms)
-{
-	struct tm	tm;
-	time_t		t = (time_t)(ms / 1000);
-	char		buf[40];
-	size_t		n;
 
-	if (ms == 0)
-		return json_null();
-	localtime_r(&t, &tm);
-	n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S%z", &tm);
-	if (n < 5)
-		return json_null();
-	memmove(buf + n - 1, buf + n - 2, 3);
-	buf[n - 2] = ':';
-	return json_string(buf);
-}
-
-static bool
-api_change_control(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return true;
-	return false;
-}
 
 /*
  * A string field: 0, or the status with *resp set.  With @line it must be
@@ -91,16 +43,16 @@ api_change_string(const struct api_request *req, const char *key,
 	    json_string_length(v) == 0)) {
 		if (!required)
 			return 0;
-		return api_change_fail(resp, 400, "missing_field", key,
+		return api_fail(resp, 400, "missing_field", key,
 		    "%s: required", key);
 	}
 	if (!json_is_string(v))
-		return api_change_fail(resp, 400, "invalid_field", key,
+		return api_fail(resp, 400, "invalid_field", key,
 		    "%s: must be a string", key);
 	if (json_string_length(v) > max ||
 	    strlen(json_string_value(v)) != json_string_length(v) ||
-	    api_change_control(json_string_value(v)))
-		return api_change_fail(resp, 400, "invalid_field", key,
+	    api_has_control(json_string_value(v)))
+		return api_fail(resp, 400, "invalid_field", key,
 		    "%s: must be one line of at most %zu bytes", key, max);
 	*out = json_string_value(v);
 	return 0;
@@ -112,10 +64,10 @@ api_change_id(const struct api_request *req, int64_t *id, json_t **resp)
 	json_t *v = json_object_get(req->ar_body, "id");
 
 	if (v == NULL || json_is_null(v))
-		return api_change_fail(resp, 400, "missing_field", "id",
+		return api_fail(resp, 400, "missing_field", "id",
 		    "id: required");
 	if (!json_is_integer(v) || json_integer_value(v) < 1)
-		return api_change_fail(resp, 400, "invalid_field", "id",
+		return api_fail(resp, 400, "invalid_field", "id",
 		    "id: must be a positive integer");
 	*id = json_integer_value(v);
 	return 0;
@@ -132,11 +84,11 @@ api_change_confirm(const struct api_request *req, unsigned *secs,
 	if (v == NULL || json_is_null(v))
 		return 0;
 	if (!json_is_integer(v))
-		return api_change_fail(resp, 400, "invalid_field",
+		return api_fail(resp, 400, "invalid_field",
 		    "confirm_seconds", "confirm_seconds: must be an integer");
 	n = json_integer_value(v);
 	if (n < 1 || n > SVC_POLICY_CONFIRM_MAX)
-		return api_change_fail(resp, 400, "invalid_field",
+		return api_fail(resp, 400, "invalid_field",
 		    "confirm_seconds", "confirm_seconds: must be between 1 "
 		    "and %d", SVC_POLICY_CONFIRM_MAX);
 	*secs = (unsigned)n;
@@ -173,40 +125,40 @@ api_change_status(const struct svc_change_result *res, json_t **resp)
 	case SCH_OK:
 		return 200;
 	case SCH_INVALID:
-		return api_change_fail(resp, 400, "invalid_field", field, "%s",
+		return api_fail(resp, 400, "invalid_field", field, "%s",
 		    res->cr_message);
 	case SCH_NOT_FOUND:
-		return api_change_fail(resp, 404, "not_found", field, "%s",
+		return api_fail(resp, 404, "not_found", field, "%s",
 		    res->cr_message);
 	case SCH_SELF:
-		return api_change_fail(resp, 403, "self_approval", field, "%s",
+		return api_fail(resp, 403, "self_approval", field, "%s",
 		    res->cr_message);
 	case SCH_STATE:
-		return api_change_fail(resp, 409, "wrong_state", field, "%s",
+		return api_fail(resp, 409, "wrong_state", field, "%s",
 		    res->cr_message);
 	case SCH_STALE:
-		return api_change_fail(resp, 409, "stale", field, "%s",
+		return api_fail(resp, 409, "stale", field, "%s",
 		    res->cr_message);
 	case SCH_DISABLED:
-		return api_change_fail(resp, 403, "break_glass_disabled",
+		return api_fail(resp, 403, "break_glass_disabled",
 		    NULL, "%s", res->cr_message);
 	case SCH_REFUSED:
-		st = api_change_fail(resp, 422, "validation_failed", field,
+		st = api_fail(resp, 422, "validation_failed", field,
 		    "%s", res->cr_message);
 		json_object_set_new(*resp, "diagnostics",
 		    api_change_diags(&res->cr_diags));
 		return st;
 	case SCH_PENDING:
-		return api_change_fail(resp, 409, "confirm_pending", NULL, "%s",
+		return api_fail(resp, 409, "confirm_pending", NULL, "%s",
 		    res->cr_message);
 	case SCH_KERNEL:
-		return api_change_fail(resp, 500, "kernel_error", NULL, "%s",
+		return api_fail(resp, 500, "kernel_error", NULL, "%s",
 		    res->cr_message);
 	case SCH_STORE:
-		return api_change_fail(resp, 500, "store_error", NULL, "%s",
+		return api_fail(resp, 500, "store_error", NULL, "%s",
 		    res->cr_message);
 	}
-	return api_change_fail(resp, 500, "internal", NULL, "%s",
+	return api_fail(resp, 500, "internal", NULL, "%s",
 	    res->cr_message);
 }
 
@@ -237,7 +189,7 @@ api_change_trail(const char *subject, int64_t id)
 		json_array_append_new(a, json_pack("{s:s, s:s, s:s?, s:o}",
 		    "action", v[i].dc_action, "actor", v[i].dc_actor,
 		    "comment", v[i].dc_comment, "at",
-		    api_change_time(v[i].dc_at_ms)));
+		    api_time((time_t)((v[i].dc_at_ms) / 1000))));
 	change_decisions_free(v, n);
 	return a;
 }
@@ -262,7 +214,7 @@ api_change_list(const struct api_request *req, json_t **resp)
 
 	(void)req;
 	if (svc_change_list(&v, &n) == -1)
-		return api_change_fail(resp, 500, "store_error", NULL, "%s",
+		return api_fail(resp, 500, "store_error", NULL, "%s",
 		    svc_change_store_error());
 	a = json_array();
 	for (i = 0; i < n; i++) {
@@ -277,8 +229,8 @@ api_change_list(const struct api_request *req, json_t **resp)
 		    "reason", v[i].cp_reason,
 		    "sha256", v[i].cp_sha256,
 		    "base_sha256", v[i].cp_base_sha256,
-		    "created_at", api_change_time(v[i].cp_created_ms),
-		    "updated_at", api_change_time(v[i].cp_updated_ms),
+		    "created_at", api_time((time_t)((v[i].cp_created_ms) / 1000)),
+		    "updated_at", api_time((time_t)((v[i].cp_updated_ms) / 1000)),
 		    "diff_text", v[i].cp_diff_text,
 		    "diff", api_change_stored_json(v[i].cp_diff),
 		    "diagnostics", api_change_stored_json(v[i].cp_diagnostics),
@@ -309,17 +261,17 @@ api_change_propose(const struct api_request *req, json_t **resp)
 		return st;
 	v = json_object_get(req->ar_body, "text");
 	if (v == NULL || json_is_null(v))
-		return api_change_fail(resp, 400, "missing_field", "text",
+		return api_fail(resp, 400, "missing_field", "text",
 		    "text: required (the candidate policy)");
 	if (!json_is_string(v))
-		return api_change_fail(resp, 400, "invalid_field", "text",
+		return api_fail(resp, 400, "invalid_field", "text",
 		    "text: must be a string");
 	text = json_string_value(v);
 	svc_policy_candidate(&pc, name, text, json_string_length(v));
 	api_change_actor(req, actor, sizeof(actor));
 	svc_change_result_init(&res);
 	if (!pc.pc_valid) {
-		st = api_change_fail(resp, 422, "policy_invalid", "text",
+		st = api_fail(resp, 422, "policy_invalid", "text",
 		    "policy %s has %zu error%s; nothing was proposed", name,
 		    pc.pc_diags.nerrors, pc.pc_diags.nerrors == 1 ? "" : "s");
 		json_object_set_new(*resp, "valid", json_false());
@@ -434,7 +386,7 @@ api_change_exceptions(const struct api_request *req, json_t **resp)
 
 	(void)req;
 	if (svc_change_exception_list(&v, &n) == -1)
-		return api_change_fail(resp, 500, "store_error", NULL, "%s",
+		return api_fail(resp, 500, "store_error", NULL, "%s",
 		    svc_change_store_error());
 	a = json_array();
 	for (i = 0; i < n; i++) {
@@ -458,9 +410,9 @@ api_change_exceptions(const struct api_request *req, json_t **resp)
 		    svc_change_exception_in_force(v[i].ex_id),
 		    "break_glass", v[i].ex_break_glass,
 		    "duration_seconds", (json_int_t)v[i].ex_duration_s,
-		    "created_at", api_change_time(v[i].ex_created_ms),
-		    "expires_at", api_change_time(v[i].ex_expires_ms),
-		    "updated_at", api_change_time(v[i].ex_updated_ms),
+		    "created_at", api_time((time_t)((v[i].ex_created_ms) / 1000)),
+		    "expires_at", api_time((time_t)((v[i].ex_expires_ms) / 1000)),
+		    "updated_at", api_time((time_t)((v[i].ex_updated_ms) / 1000)),
 		    "trail", api_change_trail("exception", v[i].ex_id));
 		if (o != NULL)
 			json_array_append_new(a, o);
@@ -481,22 +433,22 @@ api_change_expires(const struct api_request *req, int64_t *secs,
 
 	*secs = 0;
 	if (v == NULL || json_is_null(v))
-		return api_change_fail(resp, 400, "missing_field", "expires",
+		return api_fail(resp, 400, "missing_field", "expires",
 		    "expires: required (how long the exception lasts once "
 		    "approved, e.g. 2h)");
 	if (json_is_integer(v)) {
 		*secs = json_integer_value(v);
 		if (*secs < 1)
-			return api_change_fail(resp, 400, "invalid_field",
+			return api_fail(resp, 400, "invalid_field",
 			    "expires", "expires: must be at least 1 second");
 		return 0;
 	}
 	if (!json_is_string(v))
-		return api_change_fail(resp, 400, "invalid_field", "expires",
+		return api_fail(resp, 400, "invalid_field", "expires",
 		    "expires: seconds or a duration like 30s, 5m, 2h, 2d");
 	if (!isolation_target_parse_ttl(json_string_value(v), secs, err,
 	    sizeof(err)))
-		return api_change_fail(resp, 400, "invalid_field", "expires",
+		return api_fail(resp, 400, "invalid_field", "expires",
 		    "expires: %s", err);
 	return 0;
 }
@@ -529,20 +481,20 @@ api_change_exception_request(const struct api_request *req, json_t **resp)
 		return st;
 	v = json_object_get(req->ar_body, "services");
 	if (v == NULL || json_is_null(v))
-		return api_change_fail(resp, 400, "missing_field", "services",
+		return api_fail(resp, 400, "missing_field", "services",
 		    "services: required");
 	if (!json_is_array(v) || json_array_size(v) == 0)
-		return api_change_fail(resp, 400, "invalid_field", "services",
+		return api_fail(resp, 400, "invalid_field", "services",
 		    "services: must be a non-empty array of strings");
 	if (json_array_size(v) > SVC_CHANGE_SERVICES_MAX)
-		return api_change_fail(resp, 400, "invalid_field", "services",
+		return api_fail(resp, 400, "invalid_field", "services",
 		    "services: at most %d", SVC_CHANGE_SERVICES_MAX);
 	svcs = xcalloc(json_array_size(v), sizeof(*svcs));
 	json_array_foreach(v, i, e) {
 		if (!json_is_string(e) || json_string_length(e) == 0 ||
 		    json_string_length(e) > 32) {
 			free(svcs);
-			return api_change_fail(resp, 400, "invalid_field",
+			return api_fail(resp, 400, "invalid_field",
 			    "services", "services[%zu]: must be a service name "
 			    "or a port like tcp/8080", i);
 		}
@@ -649,7 +601,7 @@ api_change_review(const struct api_request *req, json_t **resp)
 
 	all = api_change_query_all(req->ar_query);
 	if (svc_change_review_list(!all, &v, &n, &total) == -1)
-		return api_change_fail(resp, 500, "store_error", NULL, "%s",
+		return api_fail(resp, 500, "store_error", NULL, "%s",
 		    svc_change_store_error());
 	a = json_array();
 	for (i = 0; i < n; i++) {
@@ -662,11 +614,11 @@ api_change_review(const struct api_request *req, json_t **resp)
 		    "actor", v[i].rv_actor,
 		    "summary", v[i].rv_summary,
 		    "ticket", v[i].rv_ticket,
-		    "at", api_change_time(v[i].rv_at_ms),
+		    "at", api_time((time_t)((v[i].rv_at_ms) / 1000)),
 		    "pending", v[i].rv_ack_actor == NULL,
 		    "reviewed_by", v[i].rv_ack_actor,
 		    "review_comment", v[i].rv_ack_comment,
-		    "reviewed_at", api_change_time(v[i].rv_ack_ms));
+		    "reviewed_at", api_time((time_t)((v[i].rv_ack_ms) / 1000)));
 		if (o != NULL)
 			json_array_append_new(a, o);
 	}
@@ -689,7 +641,7 @@ api_change_review_ack(const struct api_request *req, json_t **resp)
 		return st;
 	if (strcmp(kind, "change") != 0 && strcmp(kind, "exception") != 0 &&
 	    strcmp(kind, "isolation") != 0)
-		return api_change_fail(resp, 400, "invalid_field", "kind",
+		return api_fail(resp, 400, "invalid_field", "kind",
 		    "kind: must be change, exception or isolation");
 	if ((st = api_change_id(req, &id, resp)) != 0 ||
 	    (st = api_change_string(req, "comment", false,

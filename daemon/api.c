@@ -52,11 +52,7 @@ api_error(const char *code, const char *field, const char *fmt, ...)
 }
 
 /* Set *resp to an error and return @status, so handlers fail in one line. */
-static int
-api_fail(json_t **resp, int status, const char *code, const char *field,
-    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static int
+int
 api_fail(json_t **resp, int status, const char *code, const char *field,
     const char *fmt, ...)
 {
@@ -84,8 +80,7 @@ api_actor(const struct api_request *req, char *buf, size_t len)
 	snprintf(buf, len, "%s", req->ar_user);
 }
 
-/* RFC 3339 in local time with its offset: "2025-04-01T09:30:00+09:00". */
-static json_t *
+json_t *
 api_time(time_t t)
 {
 	struct tm	tm;
@@ -133,7 +128,7 @@ api_field_string(const struct api_request *req, const char *key,
 	return 0;
 }
 
-static bool
+bool
 api_has_control(const char *s)
 {
 	for (; *s != '\0'; s++)

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -112,5 +113,16 @@ int	 api_dispatch(struct api_call *, json_t **resp, char *allow,
 /* {"error": {"code": @code, "message": ..., "field": @field or null}} */
 json_t	*api_error(const char *code, const char *field, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+
+/* For the route handlers of api-*.c. */
+/* Set *resp to api_error(@code, @field, ...) and return @status. */
+int	 api_fail(json_t **resp, int status, const char *code,
+	    const char *field, const char *fmt, ...)
+	    __attribute__((format(printf, 5, 6)));
+/* RFC 3339 in local time with its offset ("2025-04-01T09:30:00+09:00");
+ * null for 0. */
+json_t	*api_time(time_t t);
+/* Control characters (a field that must be one line of text). */
+bool	 api_has_control(const char *s);
 
 #endif

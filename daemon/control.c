@@ -22,6 +22,7 @@
 
 #include "api.h"
 #include "control.h"
+#include "http-reply.h"
 #include "log.h"
 #include "proc.h"
 #include "xmalloc.h"
@@ -98,48 +99,15 @@ control_reason(int status)
 	return "Unknown";
 }
 
-static const char *
-control_method(enum evhttp_cmd_type cmd)
-{
-	switch (cmd) {
-	case EVHTTP_REQ_GET:		return "GET";
-	case EVHTTP_REQ_POST:		return "POST";
-	case EVHTTP_REQ_HEAD:		return "HEAD";
-	case EVHTTP_REQ_PUT:		return "PUT";
-	case EVHTTP_REQ_DELETE:		return "DELETE";
-	case EVHTTP_REQ_OPTIONS:	return "OPTIONS";
-	case EVHTTP_REQ_TRACE:		return "TRACE";
-	case EVHTTP_REQ_CONNECT:	return "CONNECT";
-	case EVHTTP_REQ_PATCH:		return "PATCH";
-	}
-	return "?";
-}
-
 static void
 control_reply(struct evhttp_request *req, int status, json_t *resp,
     const char *allow)
 {
 	struct evkeyvalq	*hdr = evhttp_request_get_output_headers(req);
 	struct evbuffer		*out;
-	char			*s;
 
-	if ((out = evbuffer_new()) == NULL)
-		fatalx("%s: evbuffer_new", __func__);
-	/* A handler that answers with a JSON string answers in text (the
-	 * Prometheus exposition format at /metrics). */
-	if (json_is_string(resp)) {
-		evbuffer_add(out, json_string_value(resp),
-		    json_string_length(resp));
-		evhttp_add_header(hdr, "Content-Type",
-		    "text/plain; version=0.0.4; charset=utf-8");
-	} else {
-		if ((s = json_dumps(resp, JSON_INDENT(2))) == NULL)
-			fatalx("%s: cannot encode a response", __func__);
-		evbuffer_add(out, s, strlen(s));
-		evbuffer_add(out, "\n", 1);
-		free(s);
-		evhttp_add_header(hdr, "Content-Type", "application/json");
-	}
+	/* Indented: people read these with curl. */
+	out = http_reply_body(req, resp, 2);
 	evhttp_add_header(hdr, "Cache-Control", "no-store");
 	if (allow != NULL && allow[0] != '\0')
 		evhttp_add_header(hdr, "Allow", allow);
@@ -165,7 +133,7 @@ control_request(struct evhttp_request *req, void *arg)
 	(void)arg;
 	evcon = evhttp_request_get_connection(req);
 	fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon));
-	method = control_method(evhttp_request_get_command(req));
+	method = http_method_name(evhttp_request_get_command(req));
 	uri = evhttp_request_get_evhttp_uri(req);
 	path = uri ? evhttp_uri_get_path(uri) : NULL;
 	if (path == NULL || *path == '\0')

@@ -24,6 +24,7 @@
 #include <openssl/ssl.h>
 
 #include "api.h"
+#include "http-reply.h"
 #include "https.h"
 #include "log.h"
 #include "proc.h"
@@ -52,23 +53,6 @@ static unsigned			  https_conn_max;
 static unsigned long		  https_timeout_ms;
 static size_t			  https_body_max, https_header_max;
 static int			  https_ex_index = -1;
-
-static const char *
-https_method(enum evhttp_cmd_type cmd)
-{
-	switch (cmd) {
-	case EVHTTP_REQ_GET:		return "GET";
-	case EVHTTP_REQ_POST:		return "POST";
-	case EVHTTP_REQ_HEAD:		return "HEAD";
-	case EVHTTP_REQ_PUT:		return "PUT";
-	case EVHTTP_REQ_DELETE:		return "DELETE";
-	case EVHTTP_REQ_OPTIONS:	return "OPTIONS";
-	case EVHTTP_REQ_TRACE:		return "TRACE";
-	case EVHTTP_REQ_CONNECT:	return "CONNECT";
-	case EVHTTP_REQ_PATCH:		return "PATCH";
-	}
-	return "?";
-}
 
 /* Accept again, or stop, as the connection count crosses the cap (the
  * clients beyond it wait in the kernel's accept queue). */
@@ -189,23 +173,8 @@ https_reply(struct evhttp_request *req, int status, json_t *resp,
 {
 	struct evkeyvalq	*hdr = evhttp_request_get_output_headers(req);
 	struct evbuffer		*out;
-	char			*s;
 
-	if ((out = evbuffer_new()) == NULL)
-		fatalx("%s: evbuffer_new", __func__);
-	if (json_is_string(resp)) {
-		evbuffer_add(out, json_string_value(resp),
-		    json_string_length(resp));
-		evhttp_add_header(hdr, "Content-Type",
-		    "text/plain; version=0.0.4; charset=utf-8");
-	} else {
-		if ((s = json_dumps(resp, JSON_COMPACT)) == NULL)
-			fatalx("%s: cannot encode a response", __func__);
-		evbuffer_add(out, s, strlen(s));
-		evbuffer_add(out, "\n", 1);
-		free(s);
-		evhttp_add_header(hdr, "Content-Type", "application/json");
-	}
+	out = http_reply_body(req, resp, 0);
 	https_headers(hdr);
 	if (allow != NULL && allow[0] != '\0')
 		evhttp_add_header(hdr, "Allow", allow);
@@ -246,7 +215,7 @@ https_request(struct evhttp_request *req, void *arg)
 	len = evbuffer_get_length(in);
 
 	memset(&call, 0, sizeof(call));
-	call.ac_method = https_method(evhttp_request_get_command(req));
+	call.ac_method = http_method_name(evhttp_request_get_command(req));
 	/* The query travels with the path (GET filters such as the audit
 	 * list's); api_dispatch() splits it off. */
 	query = uri ? evhttp_uri_get_query(uri) : NULL;
@@ -290,7 +259,6 @@ evhttp_send_error(struct evhttp_request *req, int error, const char *reason)
 	struct evbuffer		*out;
 	bool			 tls = https_conn_of(evcon) != NULL;
 	json_t			*e;
-	char			*s;
 
 	switch (error) {
 	case 413:
@@ -321,20 +289,14 @@ evhttp_send_error(struct evhttp_request *req, int error, const char *reason)
 		    reason != NULL ? reason : "HTTP error");
 		break;
 	}
-	if ((out = evbuffer_new()) == NULL ||
-	    (s = json_dumps(e, JSON_COMPACT)) == NULL)
-		fatalx("%s: out of memory", __func__);
-	evbuffer_add(out, s, strlen(s));
-	evbuffer_add(out, "\n", 1);
-	free(s);
-	json_decref(e);
 	/* A request whose first line did not parse has no version yet. */
 	if (req->major == 0 || req->minor == 0) {
 		req->major = 1;
 		req->minor = 1;
 	}
 	evhttp_clear_headers(hdr);
-	evhttp_add_header(hdr, "Content-Type", "application/json");
+	out = http_reply_body(req, e, 0);
+	json_decref(e);
 	evhttp_add_header(hdr, "Connection", "close");
 	if (tls)
 		https_headers(hdr);
