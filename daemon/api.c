@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "audit.h"
 #include "api-auth.h"
 #include "api-audit.h"
 #include "api-change.h"
@@ -1082,7 +1083,10 @@ api_dispatch_path(struct api_call *c, const char *path, const char *query,
 	req.ar_role = who.ap_role;
 	req.ar_principal = &who;
 	req.ar_call = c;
+	/* Audit entries made by the handler carry the caller's role. */
+	audit_set_caller(req.ar_user, req.ar_role);
 	st = rt->rt_handler(&req, resp);
+	audit_set_caller(NULL, NULL);
 	json_decref(obj);
 	if (*resp == NULL)
 		st = api_fail(resp, 500, "internal", NULL,

@@ -407,11 +407,27 @@ audit_rewind(const struct audit_mark *m)
 	au_appended = m->am_appended;
 }
 
+/* The caller of the API request being handled (see audit_set_caller). */
+static char	*au_caller_user, *au_caller_role;
+
+void
+audit_set_caller(const char *user, const char *role)
+{
+	free(au_caller_user);
+	free(au_caller_role);
+	au_caller_user = user != NULL ? xstrdup(user) : NULL;
+	au_caller_role = role != NULL ? xstrdup(role) : NULL;
+}
+
 const char *
 audit_role(const char *actor)
 {
-	return actor == NULL || strcmp(actor, "sansod") == 0 ? "system" :
-	    "unix";
+	if (actor == NULL || strcmp(actor, "sansod") == 0)
+		return "system";
+	if (au_caller_user != NULL && au_caller_role != NULL &&
+	    strcmp(actor, au_caller_user) == 0)
+		return au_caller_role;
+	return "unix";
 }
 
 void
@@ -608,6 +624,7 @@ fail:
 void
 audit_free(void)
 {
+	audit_set_caller(NULL, NULL);
 	au_store = NULL;
 	OPENSSL_cleanse(au_key, sizeof(au_key));
 	au_keylen = 0;

@@ -131,7 +131,13 @@ int	 audit_append(const char *actor, const char *role, const char *action,
 
 /* The role of an actor until sessions carry one: sansod's own actions are
  * "system", the socket's users "unix". */
+/* The role recorded for @actor: "system" for sansod itself, the role of
+ * the API caller being served (audit_set_caller) when @actor is that
+ * caller, else "unix". */
 const char *audit_role(const char *actor);
+/* The API request being handled (the loop serves one at a time): its
+ * caller's name and role, or NULLs when it is done. */
+void	 audit_set_caller(const char *user, const char *role);
 
 /*
  * Entries appended while the caller holds a store transaction join it (one

@@ -71,8 +71,8 @@ expect_exit 0 "release 10.20.0.100" ctl release 10.20.0.100 --reason "clean"
 
 # -- what the chain says about them.
 e=$(entry policy.apply 1)
-check "policy apply: actor $ME, role unix, result ok" \
-    test "$(jq -r '"\(.actor)|\(.role)|\(.result)"' <<<"$e")" = "$ME|unix|ok"
+check "policy apply: actor $ME, role superuser (root on the socket), result ok" \
+    test "$(jq -r '"\(.actor)|\(.role)|\(.result)"' <<<"$e")" = "$ME|superuser|ok"
 list_json --action policy.apply
 check "the variant's apply: before = sha256 of the α policy, after = of the variant" \
     test "$(jq -r '[.entries[] | select(.result == "ok" and .actor != "sansod")][0] | "\(.before)|\(.after)"' "$T/list.json")" \

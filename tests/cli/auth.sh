@@ -162,6 +162,8 @@ expect 200 "" "sato sets a password"
 spost /api/v1/isolations '{"target": "10.99.0.1", "reason": "suspected C2", "ticket": "IR-1"}'
 expect 201 "" "sato (csirt) isolates 10.99.0.1"
 check "the isolation is recorded as sato's" test "$(jbody .isolation.actor)" = sato
+check "and the audit trail gives sato's role, csirt" \
+    test "$(ctl --json audit list --actor sato --action isolation | jq -r '[.. | objects | select(.action? == "isolation.add")][0].role')" = csirt
 sget /api/v1/users
 expect 403 forbidden "sato (csirt) may not list users"
 SATO_COOKIE=$cookie
