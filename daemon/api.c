@@ -24,6 +24,7 @@
 #include "matrix.h"
 #include "metrics.h"
 #include "policy-diff.h"
+#include "svc-change.h"
 #include "svc-isolation.h"
 #include "svc-policy.h"
 #include "xmalloc.h"
@@ -432,10 +433,23 @@ api_policy_nft(const struct api_request *req, json_t **resp)
 	return 200;
 }
 
+/*
+ * What is in force: the running policy with the exceptions (例外措置) in
+ * force merged in, as the kernel has it.  *owned is for the caller to
+ * free (NULL when no exception is in force).
+ */
+static const struct policy *
+api_policy_in_force(const struct policy_active *run, struct policy **owned)
+{
+	*owned = svc_change_merged(run->pa_name, run->pa_text, run->pa_len);
+	return *owned != NULL ? *owned : run->pa_policy;
+}
+
 static int
 api_matrix(const struct api_request *req, json_t **resp)
 {
 	const struct policy_active	*run = svc_policy_running();
+	struct policy			*owned;
 	struct matrix			*mx;
 	char				*text;
 
@@ -443,12 +457,13 @@ api_matrix(const struct api_request *req, json_t **resp)
 	if (run == NULL)
 		return api_fail(resp, 404, "no_policy", NULL,
 		    "no policy is applied");
-	mx = matrix_build(run->pa_policy);
+	mx = matrix_build(api_policy_in_force(run, &owned));
 	text = matrix_to_text(mx);
 	*resp = json_pack("{s:s, s:o, s:s}", "policy", run->pa_name,
 	    "matrix", matrix_to_json(mx), "text", text);
 	free(text);
 	matrix_free(mx);
+	policy_free(owned);
 	return 200;
 }
 
@@ -583,6 +598,8 @@ static int
 api_policy_query(const struct api_request *req, json_t **resp)
 {
 	const struct policy_active	*run = svc_policy_running();
+	const struct policy		*p;
+	struct policy			*owned;
 	struct flow_query		 q;
 	struct flow_verdict		 fv;
 	json_t				*flows, *results;
@@ -599,21 +616,24 @@ api_policy_query(const struct api_request *req, json_t **resp)
 	if (run == NULL)
 		return api_fail(resp, 404, "no_policy", NULL,
 		    "no policy is applied");
+	p = api_policy_in_force(run, &owned);
 	results = json_array();
 	for (i = 0; i < json_array_size(flows); i++) {
 		if ((st = api_parse_flow(json_array_get(flows, i), i, &q,
 		    resp)) != 0) {
 			json_decref(results);
+			policy_free(owned);
 			return st;
 		}
 		memset(&fv, 0, sizeof(fv));
-		if (!matrix_query(run->pa_policy, &q, &fv))
+		if (!matrix_query(p, &q, &fv))
 			fv.fv_allowed = false;
 		json_array_append_new(results, json_pack("{s:b, s:s?, s:s}",
 		    "allowed", fv.fv_allowed,
 		    "conduit", fv.fv_conduit ? fv.fv_conduit->cd_name : NULL,
 		    "reason", fv.fv_reason));
 	}
+	policy_free(owned);
 	*resp = json_pack("{s:s, s:o}", "policy", run->pa_name,
 	    "results", results);
 	return 200;

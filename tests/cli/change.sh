@@ -167,6 +167,10 @@ check "the kernel has counter c_x-1-vendor" \
 check "and a rule for tcp/8080 with it" \
     sh -c "ip netns exec '$NS' nft list table inet sanso | grep -q 'dport 8080 counter name \"c_x-1-vendor\" accept'"
 check "status: the kernel matches" test "$(ctl_jq .kernel.match status)" = true
+expect_exit 0 "sansoctl matrix shows the exception in force" ctl matrix
+expect_out "(conduit x-1-vendor)" "the matrix names its conduit"
+expect_exit 0 "policy query: internet -> isc tcp/8080 is allowed while it is in force" \
+    ctl policy query --from internet:10.30.0.50 --to isc:203.0.113.10 --service tcp/8080
 check "exception 1 is active and in force" \
     test "$(ctl_jq '.exceptions[0].state + " " + (.exceptions[0].in_force | tostring)' exception list)" = "active true"
 expect_exit 0 "exception list (human)" ctl exception list
@@ -174,6 +178,8 @@ expect_out "approve     nobody: ok" "the list shows the decision trail"
 expect_exit 0 "nobody revokes exception 1" ctl2 exception reject 1 --reason "vendor done early"
 check "the exception is gone from the kernel" \
     eval '! kernel_table | grep -q x-1-vendor'
+expect_exit 1 "policy query: after the revoke that flow is denied again" \
+    ctl policy query --from internet:10.30.0.50 --to isc:203.0.113.10 --service tcp/8080
 check "exception 1 is revoked in the register" \
     test "$(ctl_jq '.exceptions[0].state' exception list)" = revoked
 
