@@ -206,6 +206,7 @@ async def flood_target(target, deadline, stats, timeout, pause):
     addr = addr.strip("[]")
     port = int(port)
     while time.monotonic() < deadline:
+        started = time.time()
         if proto == "tcp":
             ok = await probe_tcp(addr, port, timeout)
         else:
@@ -214,8 +215,10 @@ async def flood_target(target, deadline, stats, timeout, pause):
         if ok:
             stats[target][1] += 1
             if DEBUG:
-                print("pass %s at %.6f" % (target, time.time()),
-                      file=sys.stderr)
+                # When the attempt began and when it was seen to pass:
+                # under load the second can lag well behind the SYN.
+                print("pass %s at %.6f %.6f" % (target, started,
+                      time.time()), file=sys.stderr)
         if pause:
             await asyncio.sleep(pause)
 
