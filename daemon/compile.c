@@ -741,6 +741,36 @@ compile_iso_addr(uint8_t dst[16], uint8_t *plen, const struct prefix *p)
 	*plen = p->plen;
 }
 
+/* The element of @t itself (not of its kept hosts). */
+static void
+compile_iso_target_elem(const struct isolation_target *t, int64_t expires_ms,
+    struct rs_elem *e)
+{
+	memset(e, 0, sizeof(*e));
+	if (t->it_kind == ISOLATION_MAC)
+		memcpy(e->mac, t->it_mac, 6);
+	else
+		compile_iso_addr(e->addr, &e->plen, &t->it_prefix);
+	e->expires_ms = expires_ms;
+}
+
+bool
+compile_isolation_elem(const struct compile_isolation *ci, const char **set,
+    struct rs_elem *e)
+{
+	const struct isolation_target *t = ci->ci_target;
+
+	if (t->it_kind == ISOLATION_PREFIX || ci->ci_n_keep > 0)
+		return false;
+	if (t->it_kind == ISOLATION_MAC)
+		*set = SET_ISOMAC;
+	else
+		*set = t->it_prefix.family == AF_INET ? SET_ISOHOST4 :
+		    SET_ISOHOST6;
+	compile_iso_target_elem(t, ci->ci_expires_ms, e);
+	return true;
+}
+
 void
 compile_isolation_sets(struct ruleset *rs, const struct compile_isolation *v,
     size_t n)
@@ -802,17 +832,13 @@ compile_isolation_sets(struct ruleset *rs, const struct compile_isolation *v,
 	for (i = 0; i < n; i++) {
 		const struct isolation_target *t = v[i].ci_target;
 
-		if (t->it_kind == ISOLATION_MAC) {
-			e = rs_set_add(mac);
-			memcpy(e->mac, t->it_mac, 6);
-			e->expires_ms = v[i].ci_expires_ms;
-		} else {
+		if (t->it_kind == ISOLATION_MAC)
+			s = mac;
+		else {
 			f = t->it_prefix.family == AF_INET ? 0 : 1;
 			s = t->it_kind == ISOLATION_IP ? host[f] : iso[f];
-			e = rs_set_add(s);
-			compile_iso_addr(e->addr, &e->plen, &t->it_prefix);
-			e->expires_ms = v[i].ci_expires_ms;
 		}
+		compile_iso_target_elem(t, v[i].ci_expires_ms, rs_set_add(s));
 		for (j = 0; j < v[i].ci_n_keep; j++) {
 			const struct prefix *k = &v[i].ci_keep[j].it_prefix;
 

@@ -79,6 +79,15 @@ struct compile_isolation {
  */
 void	compile_isolation_sets(struct ruleset *, const struct compile_isolation *v,
 	    size_t n);
+/*
+ * The one element that the isolation of an address or of a MAC address
+ * without kept hosts yields, and in *@set the name of its set (isohost4/6,
+ * isomac): what compile_isolation_sets() adds for it, whatever the other
+ * isolations are.  False for a prefix or with kept hosts, whose elements
+ * depend on the others (merging).
+ */
+bool	compile_isolation_elem(const struct compile_isolation *ci,
+	    const char **set, struct rs_elem *e);
 /* Counter c_isolation and the rules of chain isolation (which compile_policy
  * created empty): kept flows return, then every packet from or to an
  * isolated target is dropped. */

@@ -15,22 +15,23 @@
 /* Longer input is no address of any kind; it is not echoed whole. */
 #define ISOLATION_TARGET_INPUT_MAX	100
 
-/* Ranges that name no endpoint: isolating them is a mistake. */
+/* Ranges that name no endpoint: isolating them is a mistake.  Kept as
+ * bytes: a bulk checks 100 000 targets against them. */
 struct isolation_target_special {
 	int		 family;
-	const char	*addr;
+	uint8_t		 addr[16];
 	uint8_t		 plen;
 	const char	*what;
 };
 
 static const struct isolation_target_special isolation_target_specials[] = {
-	{ AF_INET, "0.0.0.0", 8, "the 'this network' range 0.0.0.0/8" },
-	{ AF_INET, "127.0.0.0", 8, "the loopback range 127.0.0.0/8" },
-	{ AF_INET, "224.0.0.0", 4, "the multicast range 224.0.0.0/4" },
-	{ AF_INET, "255.255.255.255", 32, "the broadcast address" },
-	{ AF_INET6, "::", 128, "the unspecified address ::" },
-	{ AF_INET6, "::1", 128, "the loopback address ::1" },
-	{ AF_INET6, "ff00::", 8, "the multicast range ff00::/8" },
+	{ AF_INET, { 0 }, 8, "the 'this network' range 0.0.0.0/8" },
+	{ AF_INET, { 127 }, 8, "the loopback range 127.0.0.0/8" },
+	{ AF_INET, { 224 }, 4, "the multicast range 224.0.0.0/4" },
+	{ AF_INET, { 255, 255, 255, 255 }, 32, "the broadcast address" },
+	{ AF_INET6, { 0 }, 128, "the unspecified address ::" },
+	{ AF_INET6, { [15] = 1 }, 128, "the loopback address ::1" },
+	{ AF_INET6, { 0xff }, 8, "the multicast range ff00::/8" },
 };
 
 const char *
@@ -166,8 +167,7 @@ isolation_target_special(const struct prefix *p)
 		memset(&r, 0, sizeof(r));
 		r.family = sp->family;
 		r.plen = sp->plen;
-		if (inet_pton(sp->family, sp->addr, r.addr) != 1)
-			continue;
+		memcpy(r.addr, sp->addr, sizeof(r.addr));
 		if (prefix_overlaps(&r, p))
 			return sp->what;
 	}

@@ -30,6 +30,16 @@ int		 store_begin(struct store *);
 int		 store_begin_read(struct store *);
 int		 store_commit(struct store *);
 void		 store_rollback(struct store *);
+/*
+ * Around a transaction of very many rows (a bulk isolation of 100 000): its
+ * commit does not checkpoint, which would copy the whole log into the
+ * database (40 ms) before the caller has its answer; the caller runs
+ * store_checkpoint() once the answer is out.
+ */
+void		 store_bulk_begin(struct store *);
+void		 store_bulk_end(struct store *);
+/* Copy the log into the database if no reader is in the way (PASSIVE). */
+int		 store_checkpoint(struct store *);
 
 /**
  * struct isolation - a CSIRT isolation (002 §82(7), §85)
@@ -60,6 +70,19 @@ void		 isolations_free(struct isolation *, size_t n);
  * which.  0 or -1 (message in store_error()). */
 int		 store_isolation_put(struct store *, const struct isolation *,
 		    bool *existed);
+/*
+ * A bulk: each of @targets (@kinds[i] "ip", "prefix" or "mac") inserted,
+ * or its row updated as store_isolation_put() does, all with the reason,
+ * ticket, actor and times of @common and no kept host, each with its
+ * "isolate" history row.  @existing (those of @targets that have a row,
+ * as the caller knows them) have their keep lists cleared.  A few
+ * statements whatever the count (the lists go in as JSON): a row at a time
+ * took 0.3 s for 100 000.  0 or -1.
+ */
+int		 store_isolation_put_many(struct store *,
+		    const struct isolation *common, const char *const *targets,
+		    const char *const *kinds, size_t n,
+		    const char *const *existing, size_t n_existing);
 /* Delete by target; *found false when it was not isolated. */
 int		 store_isolation_del(struct store *, const char *target,
 		    bool *found);

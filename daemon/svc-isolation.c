@@ -62,6 +62,9 @@ static size_t			 iso_n_prefix[2];
 static size_t			 iso_n_mac_keep;
 static int64_t			 iso_next_expiry;	/* 0: none */
 static struct proc_timer	*iso_timer;
+/* The checkpoint a bulk's commit left out, run once its answer is out. */
+static struct proc_timer	*iso_checkpoint_timer;
+#define SVC_ISOLATION_CHECKPOINT_MS	20
 
 static int64_t
 svc_isolation_now_ms(void)
@@ -893,6 +896,14 @@ store_failed:
 }
 
 static void
+svc_isolation_checkpoint_cb(void *arg)
+{
+	(void)arg;
+	if (store_checkpoint(iso_store) == -1)
+		log_warnx("after a bulk isolation: %s", store_error(iso_store));
+}
+
+static void
 svc_isolation_timer_cb(void *arg)
 {
 	(void)arg;
@@ -902,33 +913,65 @@ svc_isolation_timer_cb(void *arg)
 
 /* --- requests ---------------------------------------------------------- */
 
-/* Write the rows of @v (new or replacing the row of the same target) and
- * their history inside a transaction left open for the caller to commit;
+/* Write the row of @si (new or replacing the row of the same target) and
+ * its history inside a transaction left open for the caller to commit;
  * on failure it is rolled back. */
 static int
-svc_isolation_store_write(struct svc_iso **v, size_t n, bool *existed,
-    int64_t now)
+svc_isolation_store_write(struct svc_iso *si, bool *existed, int64_t now)
 {
-	size_t i;
-
 	if (store_begin(iso_store) == -1)
 		return -1;
-	for (i = 0; i < n; i++) {
-		if (store_isolation_put(iso_store, &v[i]->si_row,
-		    &existed[i]) == -1 ||
-		    store_isolation_history(iso_store, "isolate",
-		    v[i]->si_row.is_target, v[i]->si_row.is_actor,
-		    v[i]->si_row.is_reason, v[i]->si_row.is_ticket, now) == -1) {
-			store_rollback(iso_store);
-			return -1;
-		}
+	if (store_isolation_put(iso_store, &si->si_row, existed) == -1 ||
+	    store_isolation_history(iso_store, "isolate", si->si_row.is_target,
+	    si->si_row.is_actor, si->si_row.is_reason, si->si_row.is_ticket,
+	    now) == -1) {
+		store_rollback(iso_store);
+		return -1;
 	}
 	return 0;
 }
 
+/* The same for a bulk's rows (one reason, ticket, actor and TTL, no kept
+ * hosts); @existed says which targets have a row already. */
+static int
+svc_isolation_store_write_bulk(struct svc_iso **v, size_t n,
+    const bool *existed, int64_t now)
+{
+	struct isolation	  common;
+	const char		**targets, **kinds, **existing;
+	size_t			  i, n_existing = 0;
+	int			  ret = -1;
+
+	if (n == 0)
+		return store_begin(iso_store);
+	targets = xcalloc(n, sizeof(*targets));
+	kinds = xcalloc(n, sizeof(*kinds));
+	existing = xcalloc(n, sizeof(*existing));
+	for (i = 0; i < n; i++) {
+		targets[i] = v[i]->si_row.is_target;
+		kinds[i] = v[i]->si_row.is_kind;
+		if (existed[i])
+			existing[n_existing++] = targets[i];
+	}
+	common = v[0]->si_row;
+	common.is_created_ms = now;	/* a row that stays keeps its own */
+	if (n >= SVC_ISOLATION_STORE_THREAD_MIN)
+		store_bulk_begin(iso_store);
+	if (store_begin(iso_store) == 0) {
+		ret = store_isolation_put_many(iso_store, &common, targets,
+		    kinds, n, existing, n_existing);
+		if (ret == -1)
+			store_rollback(iso_store);
+	}
+	free(targets);
+	free(kinds);
+	free(existing);
+	return ret;
+}
+
 /*
  * A bulk's rows are written on a thread while the loop's thread computes
- * and sends the kernel batch (each takes ~0.3 s for 100 000 targets); the
+ * and sends the kernel batch (0.2 s each for 100 000 targets here); the
  * transaction commits only once the kernel has taken the batch, so neither
  * can end up with what the other refused.  Only this thread touches the
  * store until it is joined.
@@ -936,7 +979,7 @@ svc_isolation_store_write(struct svc_iso **v, size_t n, bool *existed,
 struct svc_iso_store_job {
 	struct svc_iso	**sj_v;
 	size_t		  sj_n;
-	bool		 *sj_existed;
+	const bool	 *sj_existed;
 	int64_t		  sj_now;
 	int		  sj_ret;
 };
@@ -946,8 +989,8 @@ svc_isolation_store_thread(void *arg)
 {
 	struct svc_iso_store_job *j = arg;
 
-	j->sj_ret = svc_isolation_store_write(j->sj_v, j->sj_n, j->sj_existed,
-	    j->sj_now);
+	j->sj_ret = svc_isolation_store_write_bulk(j->sj_v, j->sj_n,
+	    j->sj_existed, j->sj_now);
 	return NULL;
 }
 
@@ -1060,7 +1103,7 @@ svc_isolation_isolate(const struct svc_isolation_req *req,
 	 * once the kernel has the element: one fsync, and nothing recorded
 	 * that is not in force. */
 	audit_mark(&mark);
-	if (svc_isolation_store_write(&si, 1, &existed, now) == -1) {
+	if (svc_isolation_store_write(si, &existed, now) == -1) {
 		svc_isolation_fail(res, SVC_ISO_STORE, NULL, "cannot record "
 		    "the isolation of %s: %s; nothing changed", t.it_text,
 		    store_error(iso_store));
@@ -1130,16 +1173,47 @@ out:
 static int
 svc_isolation_target_qsort(const void *a, const void *b)
 {
-	const struct isolation_target *x = a, *y = b;
+	const struct isolation_target *const *x = a, *const *y = b;
 
-	return strcmp(x->it_text, y->it_text);
+	return strcmp((*x)->it_text, (*y)->it_text);
+}
+
+/*
+ * The changes of a bulk of new addresses and MAC addresses: one element
+ * each, which does not depend on the other isolations, so the whole need
+ * not be compiled twice and compared (45 ms for 100 000).  False, with @c
+ * untouched, when a target is a prefix or was isolated before.
+ */
+static bool
+svc_isolation_bulk_direct(struct svc_iso **v, const bool *existed, size_t n,
+    struct svc_iso_changes *c)
+{
+	struct compile_isolation	 ci;
+	struct rs_elem			 e;
+	const char			*set;
+	size_t				 i;
+
+	for (i = 0; i < n; i++)
+		if (existed[i] || v[i]->si_target.it_kind == ISOLATION_PREFIX)
+			return false;
+	c->cap = n;
+	c->v = xreallocarray(c->v, n, sizeof(*c->v));
+	for (i = 0; i < n; i++) {
+		svc_iso_ci(&ci, v[i]);
+		if (!compile_isolation_elem(&ci, &set, &e))
+			fatalx("%s: %s yields no single element", __func__,
+			    v[i]->si_target.it_text);
+		svc_iso_changes_add(c, KERNEL_ELEM_ADD,
+		    svc_isolation_set_name(set), &e);
+	}
+	return true;
 }
 
 void
 svc_isolation_bulk(const struct svc_isolation_req *req,
     struct svc_isolation_result *res)
 {
-	struct isolation_target	 *tv;
+	struct isolation_target	 *tv, **tp;
 	struct compile_isolation *ov = NULL, *nv = NULL;
 	struct svc_iso_changes	  c = { 0 };
 	struct svc_iso_store_job  job;
@@ -1184,21 +1258,27 @@ svc_isolation_bulk(const struct svc_isolation_req *req,
 		free(tv);
 		return;
 	}
-	/* The same target twice in one request is one isolation. */
-	qsort(tv, req->ir_n_targets, sizeof(*tv), svc_isolation_target_qsort);
+	/* The same target twice in one request is one isolation.  Sorted
+	 * by pointer: the targets are 120 bytes each. */
+	tp = xcalloc(req->ir_n_targets, sizeof(*tp));
 	for (i = 0; i < req->ir_n_targets; i++)
-		if (n == 0 || strcmp(tv[n - 1].it_text, tv[i].it_text) != 0)
-			tv[n++] = tv[i];
+		tp[i] = &tv[i];
+	qsort(tp, req->ir_n_targets, sizeof(*tp), svc_isolation_target_qsort);
+	for (i = 0; i < req->ir_n_targets; i++)
+		if (n == 0 || strcmp(tp[n - 1]->it_text, tp[i]->it_text) != 0)
+			tp[n++] = tp[i];
 
 	now = svc_isolation_now_ms();
 	v = xcalloc(n, sizeof(*v));
 	old = xcalloc(n, sizeof(*old));
 	existed = xcalloc(n, sizeof(*existed));
 	for (i = 0; i < n; i++) {
-		v[i] = svc_iso_new(&tv[i], req, NULL, 0, now);
-		idx = svc_isolation_find(tv[i].it_text, &pos);
+		v[i] = svc_iso_new(tp[i], req, NULL, 0, now);
+		idx = svc_isolation_find(tp[i]->it_text, &pos);
 		old[i] = idx >= 0 ? iso_v[idx] : NULL;
+		existed[i] = old[i] != NULL;
 	}
+	free(tp);
 	free(tv);
 	memset(&job, 0, sizeof(job));
 	job.sj_v = v;
@@ -1210,19 +1290,21 @@ svc_isolation_bulk(const struct svc_isolation_req *req,
 	if (!threaded)
 		svc_isolation_store_thread(&job);
 
-	/* Before and after, compiled whole: one diff, one batch. */
-	on = svc_isolation_all(&ov, 0);
-	for (i = 0; i < n; i++)
-		if (old[i] != NULL)
-			old[i]->si_skip = true;
-	nn = svc_isolation_all(&nv, 0);
-	nv = xreallocarray(nv, nn + n + 1, sizeof(*nv));
-	for (i = 0; i < n; i++)
-		svc_iso_ci(&nv[nn++], v[i]);
-	for (i = 0; i < n; i++)
-		if (old[i] != NULL)
-			old[i]->si_skip = false;
-	svc_isolation_diff(ov, on, nv, nn, &c);
+	if (!svc_isolation_bulk_direct(v, existed, n, &c)) {
+		/* Before and after, compiled whole: one diff, one batch. */
+		on = svc_isolation_all(&ov, 0);
+		for (i = 0; i < n; i++)
+			if (old[i] != NULL)
+				old[i]->si_skip = true;
+		nn = svc_isolation_all(&nv, 0);
+		nv = xreallocarray(nv, nn + n + 1, sizeof(*nv));
+		for (i = 0; i < n; i++)
+			svc_iso_ci(&nv[nn++], v[i]);
+		for (i = 0; i < n; i++)
+			if (old[i] != NULL)
+				old[i]->si_skip = false;
+		svc_isolation_diff(ov, on, nv, nn, &c);
+	}
 	for (i = 0; i < n; i++) {
 		if (v[i]->si_target.it_kind == ISOLATION_MAC)
 			svc_isolation_neigh(v[i]->si_target.it_mac,
@@ -1259,6 +1341,11 @@ svc_isolation_bulk(const struct svc_isolation_req *req,
 			audit_rewind(&mark);
 			job.sj_ret = -1;
 		}
+	}
+	if (n >= SVC_ISOLATION_STORE_THREAD_MIN) {
+		store_bulk_end(iso_store);
+		proc_timer_start(iso_checkpoint_timer,
+		    SVC_ISOLATION_CHECKPOINT_MS, false);
 	}
 	if (job.sj_ret == -1) {
 		svc_isolation_fail(res, SVC_ISO_STORE, NULL, "cannot record "
@@ -1479,6 +1566,8 @@ svc_isolation_init(struct store *st, char **cause)
 	if (ctflush_init(svc_isolation_ct_done, NULL, cause) == -1)
 		return -1;
 	iso_timer = proc_timer_new(svc_isolation_timer_cb, NULL);
+	iso_checkpoint_timer = proc_timer_new(svc_isolation_checkpoint_cb,
+	    NULL);
 	if (store_isolation_list(st, &rows, &n) == -1) {
 		xasprintf(cause, "cannot read the isolations from the store: "
 		    "%s", store_error(st));
@@ -1521,5 +1610,7 @@ svc_isolation_free(void)
 	iso_next_expiry = 0;
 	proc_timer_free(iso_timer);
 	iso_timer = NULL;
+	proc_timer_free(iso_checkpoint_timer);
+	iso_checkpoint_timer = NULL;
 	iso_store = NULL;
 }

@@ -243,6 +243,25 @@ check "and no per-target isolation.added events for it" \
 printf '["10.40.0.1", "10.41.0.1"]' >"$T/bulk.json"
 expect_exit 0 "isolate --bulk with a JSON array" ctl isolate --bulk "$T/bulk.json" --reason "IOC list 43"
 expect_out "isolated 1 target (1 already isolated" "one new, one already"
+check "a bulk that finds a target isolated takes its reason" \
+    test "$(ctl_jq '.isolations[] | select(.target == "10.40.0.1") | .reason' isolations)" = "IOC list 43"
+# New addresses and a MAC only: each is one element of its own (no diff).
+req POST /api/v1/isolations/bulk '{"targets": ["10.60.0.1", "fd00:60::1", "52:54:00:3c:00:01", "10.60.0.2"], "reason": "IOC list 44", "ttl": "1h"}'
+check "a bulk of new addresses and a MAC: 200, 4 isolated" \
+    test "$code $(jq -r .isolated "$T/body")" = "200 4"
+check "its IPv4 addresses are in isohost4" in_set isohost4 10.60.0.1
+check "... both" in_set isohost4 10.60.0.2
+check "its IPv6 address is in isohost6" in_set isohost6 fd00:60::1
+check "its MAC is in isomac" in_set isomac 52:54:00:3c:00:01
+check "with the TTL as the element's timeout" in_set isohost4 "10.60.0.1 timeout"
+check "and in the store, 13 in all" test "$(n_isolations)" = 13
+check "each with the bulk's reason" \
+    test "$(ctl_jq '[.isolations[] | select(.reason == "IOC list 44")] | length' isolations)" = 4
+for t in 10.60.0.1 fd00:60::1 52:54:00:3c:00:01 10.60.0.2; do
+	ctl release "$t" --reason "test done" >/dev/null 2>&1 ||
+	    fail "release $t after the bulk"
+done
+check "released again: 9 left" test "$(n_isolations)" = 9
 before=$(table_now)
 req POST /api/v1/isolations/bulk '{"targets": ["10.50.0.1", "10.50.0.2", "999.1.1.1", "10.50.0.4"], "reason": "x"}'
 check "one bad target: 400 naming its index" \

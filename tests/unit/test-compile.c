@@ -870,6 +870,56 @@ START_TEST(isolation_sets)
 }
 END_TEST
 
+/*
+ * compile_isolation_elem() (a bulk's shortcut) yields for an address or a
+ * MAC without kept hosts exactly the element compile_isolation_sets() puts
+ * in the same set, among prefixes that cover them; it declines prefixes
+ * and targets with kept hosts.
+ */
+START_TEST(isolation_elem_matches_sets)
+{
+	static const char *const texts[] = { "10.0.0.5", "fd00::1",
+	    "52:54:00:0a:00:05", "10.0.0.0/24", "10.0.0.9", "fd00::/64" };
+	struct isolation_target t[6], k = target("10.9.0.1");
+	struct compile_isolation v[6], kept;
+	struct ruleset *rs = ruleset_new();
+	const struct rs_set *s;
+	struct rs_elem e;
+	const char *name;
+	size_t i, j, found;
+
+	for (i = 0; i < 6; i++) {
+		t[i] = target(texts[i]);
+		v[i] = (struct compile_isolation){ &t[i], NULL, 0,
+		    (int64_t)(1000 * (i + 1)) };
+	}
+	compile_isolation_sets(rs, v, 6);
+	for (i = 0; i < 6; i++) {
+		if (t[i].it_kind == ISOLATION_PREFIX) {
+			ck_assert(!compile_isolation_elem(&v[i], &name, &e));
+			continue;
+		}
+		ck_assert_msg(compile_isolation_elem(&v[i], &name, &e),
+		    "%s", texts[i]);
+		s = set(rs, name);
+		for (j = found = 0; j < s->n_elems; j++)
+			if (memcmp(&s->elems[j], &e, sizeof(e)) == 0)
+				found++;
+		ck_assert_msg(found == 1, "%s: the element is %zu times in %s",
+		    texts[i], found, name);
+	}
+	ck_assert_str_eq((compile_isolation_elem(&v[0], &name, &e), name),
+	    SET_ISOHOST4);
+	ck_assert_str_eq((compile_isolation_elem(&v[1], &name, &e), name),
+	    SET_ISOHOST6);
+	ck_assert_str_eq((compile_isolation_elem(&v[2], &name, &e), name),
+	    SET_ISOMAC);
+	kept = (struct compile_isolation){ &t[0], &k, 1, 0 };
+	ck_assert(!compile_isolation_elem(&kept, &name, &e));
+	ruleset_free(rs);
+}
+END_TEST
+
 START_TEST(isolation_rules)
 {
 	static const char *const want[] = {
@@ -938,6 +988,7 @@ compile_suite(void)
 	tcase_add_test(tc, alpha_counters);
 	tcase_add_test(tc, alpha_input);
 	tcase_add_test(tc, isolation_sets);
+	tcase_add_test(tc, isolation_elem_matches_sets);
 	tcase_add_test(tc, isolation_rules);
 	suite_add_tcase(s, tc);
 

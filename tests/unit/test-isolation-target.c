@@ -77,6 +77,10 @@ START_TEST(refused)
 	assert_refused("10.0.0.0/2x", "prefix length");
 	assert_refused("127.0.0.1", "loopback");
 	assert_refused("224.0.0.0/8", "multicast");
+	assert_refused("239.255.255.250", "multicast");
+	assert_refused("127.9.9.9", "loopback");
+	assert_refused("0.1.2.3", "'this network'");
+	assert_refused("ff0e::1:3/128", "multicast");
 	assert_refused("255.255.255.255", "broadcast");
 	assert_refused("0.0.0.0", "'this network'");
 	assert_refused("::1", "loopback");

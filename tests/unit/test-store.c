@@ -403,6 +403,84 @@ START_TEST(history_rows)
 }
 END_TEST
 
+/* A bulk: new rows of each kind, an existing row updated (its keep list
+ * cleared, its creation time kept), one history row per target, and texts
+ * that need escaping in the JSON list. */
+START_TEST(put_many_inserts_updates_and_records)
+{
+	static const char *const targets[] = { "10.20.0.100", "10.9.0.0/24",
+	    "52:54:00:0a:00:05", "fd00:20::7", "odd\"quote\\back\tslash" };
+	static const char *const kinds[] = { "ip", "prefix", "mac", "ip",
+	    "ip" };
+	static const char *const existing[] = { "10.20.0.100" };
+	struct isolation	 common = { 0 }, *v;
+	size_t			 n, i;
+
+	ck_assert(!put("10.20.0.100", "ip", "beacon", NULL, 1000, 0,
+	    "10.20.0.50", NULL));
+	common.is_reason = (char *)(uintptr_t)"IOC feed";
+	common.is_ticket = (char *)(uintptr_t)"INC-8";
+	common.is_actor = (char *)(uintptr_t)"csirt-sato";
+	common.is_created_ms = 5000;
+	common.is_expires_ms = 86400000;
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_msg(store_isolation_put_many(st, &common, targets, kinds, 5,
+	    existing, 1) == 0, "%s", store_error(st));
+	ck_assert_int_eq(store_commit(st), 0);
+
+	ck_assert_int_eq(store_isolation_list(st, &v, &n), 0);
+	ck_assert_uint_eq(n, 5);
+	ck_assert_str_eq(v[0].is_target, "10.20.0.100");	/* oldest */
+	ck_assert_int_eq(v[0].is_created_ms, 1000);		/* stays */
+	ck_assert_uint_eq(v[0].is_n_keep, 0);			/* cleared */
+	for (i = 0; i < n; i++) {
+		ck_assert_str_eq(v[i].is_reason, "IOC feed");
+		ck_assert_str_eq(v[i].is_ticket, "INC-8");
+		ck_assert_str_eq(v[i].is_actor, "csirt-sato");
+		ck_assert_int_eq(v[i].is_expires_ms, 86400000);
+	}
+	isolations_free(v, n);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM isolations WHERE "
+	    "target = '10.9.0.0/24' AND kind = 'prefix' AND "
+	    "created_ms = 5000"), 1);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM isolations WHERE "
+	    "target = '52:54:00:0a:00:05' AND kind = 'mac'"), 1);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM isolations WHERE "
+	    "target = 'odd\"quote\\back' || char(9) || 'slash'"), 1);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM isolation_keep"), 0);
+	/* The single put's history row is the test's own (put() writes
+	 * none); the bulk wrote one per target. */
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM isolation_history "
+	    "WHERE action = 'isolate' AND actor = 'csirt-sato' AND "
+	    "reason = 'IOC feed' AND ticket = 'INC-8' AND at_ms = 5000"), 5);
+}
+END_TEST
+
+/* A bad row (an empty target) fails the whole bulk: nothing is kept. */
+START_TEST(put_many_all_or_nothing)
+{
+	static const char *const targets[] = { "10.20.0.1", "" };
+	static const char *const kinds[] = { "ip", "ip" };
+	struct isolation common = { 0 };
+
+	common.is_reason = (char *)(uintptr_t)"IOC feed";
+	common.is_actor = (char *)(uintptr_t)"csirt-sato";
+	common.is_created_ms = 5000;
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_eq(store_isolation_put_many(st, &common, targets, kinds,
+	    2, NULL, 0), -1);
+	ck_assert_msg(strstr(store_error(st), "insert 2 isolations") != NULL,
+	    "%s", store_error(st));
+	ck_assert_int_eq(store_commit(st), -1);		/* doomed */
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM isolations"), 0);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM isolation_history"), 0);
+	/* On its own it is its own transaction. */
+	ck_assert_int_eq(store_isolation_put_many(st, &common, targets, kinds,
+	    1, NULL, 0), 0);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM isolations"), 1);
+}
+END_TEST
+
 START_TEST(meta_get_set)
 {
 	char	*v = (char *)1;
@@ -594,6 +672,8 @@ store_suite(void)
 	tcase_add_test(tc, list_oldest_first);
 	tcase_add_test(tc, expire_returns_and_removes_expired);
 	tcase_add_test(tc, history_rows);
+	tcase_add_test(tc, put_many_inserts_updates_and_records);
+	tcase_add_test(tc, put_many_all_or_nothing);
 	tcase_add_test(tc, meta_get_set);
 	tcase_add_test(tc, bulk_in_one_transaction);
 	tcase_add_test(tc, bulk_rollback_and_bad_row);
