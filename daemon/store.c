@@ -664,6 +664,18 @@ store_bind_expiry(sqlite3_stmt *stmt, int col, int64_t expires_ms)
 		sqlite3_bind_int64(stmt, col, expires_ms);
 }
 
+/* ?2 to ?7 of STS_ISO_INSERT and STS_ISO_PUT_MANY. */
+static void
+store_bind_row(sqlite3_stmt *stmt, const char *kind, const struct isolation *is)
+{
+	store_bind_text(stmt, 2, kind);
+	store_bind_text(stmt, 3, is->is_reason);
+	store_bind_text(stmt, 4, is->is_ticket);
+	store_bind_text(stmt, 5, is->is_actor);
+	sqlite3_bind_int64(stmt, 6, is->is_created_ms);
+	store_bind_expiry(stmt, 7, is->is_expires_ms);
+}
+
 int
 store_isolation_put(struct store *s, const struct isolation *is,
     bool *existed)
@@ -682,12 +694,7 @@ store_isolation_put(struct store *s, const struct isolation *is,
 	 * targets then costs one statement per row, not a lookup too. */
 	stmt = store_stmt(s, STS_ISO_INSERT);
 	store_bind_text(stmt, 1, is->is_target);
-	store_bind_text(stmt, 2, is->is_kind);
-	store_bind_text(stmt, 3, is->is_reason);
-	store_bind_text(stmt, 4, is->is_ticket);
-	store_bind_text(stmt, 5, is->is_actor);
-	sqlite3_bind_int64(stmt, 6, is->is_created_ms);
-	store_bind_expiry(stmt, 7, is->is_expires_ms);
+	store_bind_row(stmt, is->is_kind, is);
 	if (store_step_done(s, stmt, "insert isolation %s", target) == -1)
 		goto out;
 	if (sqlite3_changes(s->st_db) == 1)
@@ -989,12 +996,7 @@ store_isolation_put_many(struct store *s, const struct isolation *common,
 		else
 			sqlite3_bind_text(stmt, 1, store_json_strings(some, m),
 			    -1, free);
-		store_bind_text(stmt, 2, kind_names[k]);
-		store_bind_text(stmt, 3, common->is_reason);
-		store_bind_text(stmt, 4, common->is_ticket);
-		store_bind_text(stmt, 5, common->is_actor);
-		sqlite3_bind_int64(stmt, 6, common->is_created_ms);
-		store_bind_expiry(stmt, 7, common->is_expires_ms);
+		store_bind_row(stmt, kind_names[k], common);
 		if (store_step_done(s, stmt, "insert %zu isolations", m) == -1)
 			goto out;
 	}
