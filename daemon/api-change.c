@@ -291,46 +291,42 @@ out:
 	return st;
 }
 
-int
-api_change_approve(const struct api_request *req, json_t **resp)
+/* A decision on proposal or exception "id" by the caller: the text field
+ * @key (required or not), then @decide. */
+static int
+api_change_decide(const struct api_request *req, const char *key,
+    bool required, void (*decide)(int64_t, const char *, const char *,
+    struct svc_change_result *), json_t **resp)
 {
 	struct svc_change_result	 res;
-	const char			*comment;
+	const char			*text;
 	char				 actor[64];
 	int64_t				 id;
 	int				 st;
 
 	if ((st = api_change_id(req, &id, resp)) != 0 ||
-	    (st = api_change_string(req, "comment", false,
-	    SVC_CHANGE_REASON_MAX, &comment, resp)) != 0)
+	    (st = api_change_string(req, key, required,
+	    SVC_CHANGE_REASON_MAX, &text, resp)) != 0)
 		return st;
 	api_change_actor(req, actor, sizeof(actor));
 	svc_change_result_init(&res);
-	svc_change_approve(id, actor, comment, &res);
+	decide(id, actor, text, &res);
 	st = api_change_done(&res, "id", resp, 200);
 	svc_change_result_free(&res);
 	return st;
 }
 
 int
+api_change_approve(const struct api_request *req, json_t **resp)
+{
+	return api_change_decide(req, "comment", false, svc_change_approve,
+	    resp);
+}
+
+int
 api_change_reject(const struct api_request *req, json_t **resp)
 {
-	struct svc_change_result	 res;
-	const char			*reason;
-	char				 actor[64];
-	int64_t				 id;
-	int				 st;
-
-	if ((st = api_change_id(req, &id, resp)) != 0 ||
-	    (st = api_change_string(req, "reason", true,
-	    SVC_CHANGE_REASON_MAX, &reason, resp)) != 0)
-		return st;
-	api_change_actor(req, actor, sizeof(actor));
-	svc_change_result_init(&res);
-	svc_change_reject(id, actor, reason, &res);
-	st = api_change_done(&res, "id", resp, 200);
-	svc_change_result_free(&res);
-	return st;
+	return api_change_decide(req, "reason", true, svc_change_reject, resp);
 }
 
 static int
@@ -553,22 +549,8 @@ api_change_exception_break_glass(const struct api_request *req,
 int
 api_change_exception_reject(const struct api_request *req, json_t **resp)
 {
-	struct svc_change_result	 res;
-	const char			*reason;
-	char				 actor[64];
-	int64_t				 id;
-	int				 st;
-
-	if ((st = api_change_id(req, &id, resp)) != 0 ||
-	    (st = api_change_string(req, "reason", true,
-	    SVC_CHANGE_REASON_MAX, &reason, resp)) != 0)
-		return st;
-	api_change_actor(req, actor, sizeof(actor));
-	svc_change_result_init(&res);
-	svc_change_exception_reject(id, actor, reason, &res);
-	st = api_change_done(&res, "id", resp, 200);
-	svc_change_result_free(&res);
-	return st;
+	return api_change_decide(req, "reason", true,
+	    svc_change_exception_reject, resp);
 }
 
 /* --- review --------------------------------------------------------------- */
