@@ -10,7 +10,6 @@
 
 #include <check.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include <sqlite3.h>
 
 #include "../../daemon/audit.c"
+#include "tmpdir.h"
 
 static char	 dir[] = "/tmp/sanso-audit.XXXXXX";
 static char	 dbpath[sizeof(dir) + 16];
@@ -48,27 +48,17 @@ close_all(void)
 static void
 setup(void)
 {
-	strcpy(dir, "/tmp/sanso-audit.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tmpdir_make(dir, sizeof(dir), "audit");
 	snprintf(dbpath, sizeof(dbpath), "%s/store.db", dir);
 	snprintf(keypath, sizeof(keypath), "%s/audit.key", dir);
 	open_all();
-}
-
-static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
 }
 
 static void
 teardown(void)
 {
 	close_all();
-	nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	tmpdir_remove(dir);
 }
 
 /* What an attacker with the sqlite3 tool does: triggers first. */

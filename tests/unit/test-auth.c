@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 
 #include <check.h>
-#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include "../../daemon/settings-parse.h"
 #include "../../daemon/store.h"
 #include "../../daemon/xmalloc.h"
+#include "tmpdir.h"
 
 static char		 dir[] = "/tmp/sanso-auth.XXXXXX";
 static struct store	*st;
@@ -67,8 +67,7 @@ setup(void)
 {
 	char	*cause = NULL;
 
-	strcpy(dir, "/tmp/sanso-auth.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tmpdir_make(dir, sizeof(dir), "auth");
 	st = store_open(dir, &cause);
 	ck_assert_msg(st != NULL, "store_open: %s", cause);
 	auth_init(st);
@@ -80,15 +79,6 @@ setup(void)
 	    "  session_absolute: 1h\n");
 }
 
-static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void
 teardown(void)
 {
@@ -96,7 +86,7 @@ teardown(void)
 	auth_set_clock(NULL);
 	store_close(st);
 	st = NULL;
-	nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	tmpdir_remove(dir);
 	settings_clear();
 }
 

@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 
 #include <check.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include "../../daemon/store.h"
 #include "../../nftables/ruleset.h"
 #include "unit-policy.h"
+#include "tmpdir.h"
 
 #define BASE	"1111111111111111111111111111111111111111111111111111111111111111"
 #define OTHER	"2222222222222222222222222222222222222222222222222222222222222222"
@@ -33,19 +33,9 @@ setup(void)
 {
 	char *cause = NULL;
 
-	strcpy(dir, "/tmp/sanso-change.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tmpdir_make(dir, sizeof(dir), "change");
 	st = store_open(dir, &cause);
 	ck_assert_msg(st != NULL, "store_open: %s", cause);
-}
-
-static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
 }
 
 static void
@@ -53,7 +43,7 @@ teardown(void)
 {
 	store_close(st);
 	st = NULL;
-	nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	tmpdir_remove(dir);
 }
 
 /* A proposal by @who against BASE; returns its id. */

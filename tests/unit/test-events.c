@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 
 #include <check.h>
-#include <ftw.h>
 #include <limits.h>
 #include <regex.h>
 #include <signal.h>
@@ -20,6 +19,7 @@
 #include "../../daemon/events.h"
 #include "../../daemon/settings.h"
 #include "../../daemon/xmalloc.h"
+#include "tmpdir.h"
 
 #define TIME_RE	"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}" \
 		"\\.[0-9]{3}[+-][0-9]{2}:[0-9]{2}$"
@@ -30,18 +30,8 @@ static char	path[sizeof(dir) + 16];
 static void
 setup(void)
 {
-	strcpy(dir, "/tmp/sanso-events.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tmpdir_make(dir, sizeof(dir), "events");
 	snprintf(path, sizeof(path), "%s/events.jsonl", dir);
-}
-
-static int
-rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
 }
 
 static void
@@ -50,7 +40,7 @@ teardown(void)
 	events_close();
 	events_set_clock(NULL);
 	settings_clear();
-	nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	tmpdir_remove(dir);
 }
 
 static void

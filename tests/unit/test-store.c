@@ -4,7 +4,6 @@
 #include <sys/wait.h>
 
 #include <check.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 
 #include "../../daemon/store.h"
 #include "../../daemon/xmalloc.h"
+#include "tmpdir.h"
 
 static char	 dir[] = "/tmp/sanso-store.XXXXXX";
 static char	 dbpath[sizeof(dir) + 16];
@@ -26,20 +26,10 @@ setup(void)
 {
 	char	*cause = NULL;
 
-	strcpy(dir, "/tmp/sanso-store.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tmpdir_make(dir, sizeof(dir), "store");
 	snprintf(dbpath, sizeof(dbpath), "%s/store.db", dir);
 	st = store_open(dir, &cause);
 	ck_assert_msg(st != NULL, "store_open: %s", cause);
-}
-
-static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
 }
 
 static void
@@ -47,7 +37,7 @@ teardown(void)
 {
 	store_close(st);
 	st = NULL;
-	nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	tmpdir_remove(dir);
 }
 
 static void
