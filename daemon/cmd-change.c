@@ -71,8 +71,7 @@ const struct cmd_entry cmd_review_ack_entry = {
 	.exec = cmd_review_ack_exec,
 };
 
-/* A positive decimal id; false (usage) otherwise. */
-static bool
+bool
 cmd_change_id(const char *s, json_int_t *id)
 {
 	char		*end;
@@ -241,8 +240,7 @@ cmd_change_list_exec(struct ctl *c, int argc, char **argv)
 	return ctl_finish(c, st, resp);
 }
 
-/* ID [--comment C | --reason R]: the common shape of approve/reject. */
-static int
+int
 cmd_change_decide(struct ctl *c, int argc, char **argv,
     const struct cmd_entry *e, const char *key, bool required,
     const char *path)

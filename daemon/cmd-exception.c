@@ -47,20 +47,6 @@ const struct cmd_entry cmd_exception_list_entry = {
 	.exec = cmd_exception_list_exec,
 };
 
-static bool
-cmd_exception_id(const char *s, json_int_t *id)
-{
-	char		*end;
-	long long	 v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || *s < '0' || *s > '9' || *end != '\0' || v < 1)
-		return false;
-	*id = v;
-	return true;
-}
-
 static int
 cmd_exception_request_exec(struct ctl *c, int argc, char **argv)
 {
@@ -149,7 +135,7 @@ cmd_exception_approve_exec(struct ctl *c, int argc, char **argv)
 			return ctl_usage(&cmd_exception_approve_entry);
 		}
 	}
-	if (argc - optind != 1 || !cmd_exception_id(argv[optind], &id) ||
+	if (argc - optind != 1 || !cmd_change_id(argv[optind], &id) ||
 	    (bg && reason == NULL) || (!bg && reason != NULL))
 		return ctl_usage(&cmd_exception_approve_entry);
 	body = json_pack("{s:I}", "id", id);
@@ -164,25 +150,8 @@ cmd_exception_approve_exec(struct ctl *c, int argc, char **argv)
 static int
 cmd_exception_reject_exec(struct ctl *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "reason",	required_argument,	NULL, 'r' },
-		{ NULL,		0,			NULL, 0 }
-	};
-	const char	*reason = NULL;
-	json_int_t	 id;
-	int		 ch;
-
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "r:", longopts, NULL)) != -1) {
-		if (ch != 'r')
-			return ctl_usage(&cmd_exception_reject_entry);
-		reason = optarg;
-	}
-	if (argc - optind != 1 || !cmd_exception_id(argv[optind], &id) ||
-	    reason == NULL)
-		return ctl_usage(&cmd_exception_reject_entry);
-	return cmd_change_post(c, "/api/v1/exceptions/reject",
-	    json_pack("{s:I, s:s}", "id", id, "reason", reason));
+	return cmd_change_decide(c, argc, argv, &cmd_exception_reject_entry,
+	    "reason", true, "/api/v1/exceptions/reject");
 }
 
 static int

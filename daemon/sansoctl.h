@@ -90,6 +90,14 @@ int	ctl_http(const struct ctl *, const char *method, const char *path,
 /* cmd-change.c: POST @body (stolen) to @path and print its "message";
  * 422 prints the validator's diagnostics.  Returns an enum ctl_exit. */
 int	cmd_change_post(struct ctl *, const char *path, json_t *body);
+/* cmd-change.c: a positive decimal id; false (usage) otherwise. */
+bool	cmd_change_id(const char *, json_int_t *);
+/* cmd-change.c: "ID [--comment C | --reason R]", the shape of approve and
+ * reject: @key is the text option taken (required or not), posted with
+ * the id to @path.  Usage of @e on anything else. */
+int	cmd_change_decide(struct ctl *, int argc, char **argv,
+	    const struct cmd_entry *e, const char *key, bool required,
+	    const char *path);
 
 /* sansoctl.c: shared helpers. */
 /* Usage of one verb on stderr; returns CTL_EXIT_USAGE. */
