@@ -119,25 +119,20 @@ static void
 control_request(struct evhttp_request *req, void *arg)
 {
 	struct evhttp_connection	*evcon;
-	struct evbuffer			*in;
 	struct ucred			 cred;
 	struct api_call			 call;
-	const struct evhttp_uri		*uri;
-	const char			*method, *path, *query;
+	const char			*method, *path;
 	char				 allow[64], *full = NULL;
 	json_t				*resp;
 	gid_t				*groups;
-	size_t				 len, ngroups;
+	size_t				 ngroups;
 	int				 fd, status;
 
 	(void)arg;
 	evcon = evhttp_request_get_connection(req);
 	fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon));
 	method = http_method_name(evhttp_request_get_command(req));
-	uri = evhttp_request_get_evhttp_uri(req);
-	path = uri ? evhttp_uri_get_path(uri) : NULL;
-	if (path == NULL || *path == '\0')
-		path = "/";
+	path = http_request_path(req);
 	if (!control_peer(fd, &cred, &groups, &ngroups)) {
 		log_warnx("control: %s %s refused for uid %d pid %d: no peer "
 		    "credentials", method, path, (int)cred.uid, (int)cred.pid);
@@ -147,18 +142,7 @@ control_request(struct evhttp_request *req, void *arg)
 		json_decref(resp);
 		return;
 	}
-	in = evhttp_request_get_input_buffer(req);
-	len = evbuffer_get_length(in);
-	memset(&call, 0, sizeof(call));
-	call.ac_method = method;
-	/* The query travels with the path (GET filters such as the audit
-	 * list's); api_dispatch() splits it off. */
-	query = uri ? evhttp_uri_get_query(uri) : NULL;
-	if (query != NULL)
-		xasprintf(&full, "%s?%s", path, query);
-	call.ac_path = full != NULL ? full : path;
-	call.ac_body = len ? (const char *)evbuffer_pullup(in, -1) : "";
-	call.ac_len = len;
+	full = http_call_init(req, path, &call);
 	call.ac_uid = cred.uid;
 	call.ac_gid = cred.gid;
 	call.ac_groups = groups;
@@ -168,7 +152,7 @@ control_request(struct evhttp_request *req, void *arg)
 	free(groups);
 	free(full);
 	log_debug("control: uid %d %s %s (%zu bytes): %d", (int)cred.uid,
-	    method, path, len, status);
+	    method, path, call.ac_len, status);
 	control_reply(req, status, resp, status == 405 ? allow : NULL);
 	json_decref(resp);
 }

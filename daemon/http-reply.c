@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Method names and answer bodies for both HTTP transports. */
+/* Requests and answer bodies for both HTTP transports. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,8 +7,10 @@
 #include <event2/http.h>
 #include <jansson.h>
 
+#include "api.h"
 #include "http-reply.h"
 #include "log.h"
+#include "xmalloc.h"
 
 const char *
 http_method_name(enum evhttp_cmd_type cmd)
@@ -25,6 +27,35 @@ http_method_name(enum evhttp_cmd_type cmd)
 	case EVHTTP_REQ_PATCH:		return "PATCH";
 	}
 	return "?";
+}
+
+const char *
+http_request_path(struct evhttp_request *req)
+{
+	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
+	const char		*path = uri ? evhttp_uri_get_path(uri) : NULL;
+
+	return path != NULL && *path != '\0' ? path : "/";
+}
+
+char *
+http_call_init(struct evhttp_request *req, const char *path,
+    struct api_call *call)
+{
+	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
+	struct evbuffer		*in = evhttp_request_get_input_buffer(req);
+	const char		*query = uri ? evhttp_uri_get_query(uri) : NULL;
+	char			*full = NULL;
+
+	memset(call, 0, sizeof(*call));
+	call->ac_method = http_method_name(evhttp_request_get_command(req));
+	if (query != NULL)
+		xasprintf(&full, "%s?%s", path, query);
+	call->ac_path = full != NULL ? full : path;
+	call->ac_len = evbuffer_get_length(in);
+	call->ac_body = call->ac_len ? (const char *)evbuffer_pullup(in, -1) :
+	    "";
+	return full;
 }
 
 struct evbuffer *

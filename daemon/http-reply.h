@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What the two HTTP transports (control.c on the unix socket, https.c)
- * share: the method's name for the router, and the body of an answer.
+ * share: the request as the router takes it, and the body of an answer.
  */
 #ifndef SANSO_HTTP_REPLY_H
 #define SANSO_HTTP_REPLY_H
@@ -11,8 +11,22 @@
 #include <event2/http.h>
 #include <jansson.h>
 
+struct api_call;
+
 /* "GET", "POST", ... ("?" for what evhttp adds later). */
 const char	*http_method_name(enum evhttp_cmd_type);
+/* The request's path, "/" when it has none. */
+const char	*http_request_path(struct evhttp_request *);
+/*
+ * @call zeroed, then its method, path and body taken from the request
+ * (@path as http_request_path() gave it); who is calling is the
+ * transport's to fill in.  The query travels with the path (GET filters
+ * such as the audit list's; api_dispatch() splits it off).  Returns what
+ * the caller frees once the call is done (NULL, or the path with its
+ * query).
+ */
+char		*http_call_init(struct evhttp_request *, const char *path,
+		    struct api_call *call);
 
 /*
  * The body of an answer, with its Content-Type: @resp as JSON (indented

@@ -191,14 +191,11 @@ https_request(struct evhttp_request *req, void *arg)
 	struct evhttp_connection	*evcon = evhttp_request_get_connection(req);
 	struct evkeyvalq		*in_hdr;
 	struct https_conn		*hc;
-	struct evbuffer			*in;
-	const struct evhttp_uri		*uri;
 	struct api_call			 call;
 	char				*peer = NULL, allow[64], *full = NULL;
-	const char			*path, *query;
+	const char			*path;
 	json_t				*resp;
 	ev_uint16_t			 port = 0;
-	size_t				 len;
 	int				 status;
 
 	(void)arg;
@@ -206,24 +203,9 @@ https_request(struct evhttp_request *req, void *arg)
 	if ((hc = https_conn_of(evcon)) != NULL)
 		proc_timer_start(hc->hc_deadline, https_timeout_ms, false);
 	evhttp_connection_get_peer(evcon, &peer, &port);
-	uri = evhttp_request_get_evhttp_uri(req);
-	path = uri ? evhttp_uri_get_path(uri) : NULL;
-	if (path == NULL || *path == '\0')
-		path = "/";
+	path = http_request_path(req);
 	in_hdr = evhttp_request_get_input_headers(req);
-	in = evhttp_request_get_input_buffer(req);
-	len = evbuffer_get_length(in);
-
-	memset(&call, 0, sizeof(call));
-	call.ac_method = http_method_name(evhttp_request_get_command(req));
-	/* The query travels with the path (GET filters such as the audit
-	 * list's); api_dispatch() splits it off. */
-	query = uri ? evhttp_uri_get_query(uri) : NULL;
-	if (query != NULL)
-		xasprintf(&full, "%s?%s", path, query);
-	call.ac_path = full != NULL ? full : path;
-	call.ac_body = len ? (const char *)evbuffer_pullup(in, -1) : "";
-	call.ac_len = len;
+	full = http_call_init(req, path, &call);
 	call.ac_https = true;
 	call.ac_uid = (uid_t)-1;
 	call.ac_gid = (gid_t)-1;
@@ -233,7 +215,7 @@ https_request(struct evhttp_request *req, void *arg)
 	call.ac_remote = peer != NULL ? peer : "?";
 	status = api_dispatch_call(&call, &resp, allow, sizeof(allow));
 	log_debug("https: %s:%u %s %s (%zu bytes): %d", call.ac_remote,
-	    (unsigned)port, call.ac_method, path, len, status);
+	    (unsigned)port, call.ac_method, path, call.ac_len, status);
 	https_reply(req, status, resp, status == 405 ? allow : NULL,
 	    call.ac_set_cookie);
 	free(call.ac_set_cookie);
