@@ -727,13 +727,38 @@ auth_new_password_ok(const struct auth_user *u, const char *next,
 	return true;
 }
 
+/*
+ * @pw becomes @u's password (@temporary: to be changed at the next login),
+ * hashed with the configured scrypt cost; every session of @u ends but
+ * @keep_session (the hash of the caller's own, or NULL).
+ */
+static bool
+auth_set_password(const struct auth_user *u, const char *pw, bool temporary,
+    const unsigned char *keep_session, struct auth_error *e)
+{
+	const struct settings_auth	*a = auth_settings();
+	struct auth_hash		 h;
+
+	if (auth_hash_password(pw, a->sa_scrypt_n, a->sa_scrypt_r,
+	    a->sa_scrypt_p, &h) == -1)
+		return auth_fail(e, AUTH_STORE, "internal", NULL,
+		    "cannot hash");
+	/* The history holds password_history - 1 old hashes: with the
+	 * current one that makes the last N. */
+	if (store_auth_user_set_password(auth_store, u->au_id, &h, temporary,
+	    auth_now(), a->sa_password_history > 0 ?
+	    a->sa_password_history - 1 : 0) == -1 ||
+	    store_auth_session_delete_user(auth_store, u->au_id,
+	    keep_session) == -1)
+		return auth_store_fail(e);
+	return true;
+}
+
 bool
 auth_password_change(const struct auth_principal *p, const char *current,
     const char *next, struct auth_error *e)
 {
-	const struct settings_auth	*a = auth_settings();
 	struct auth_user		 u;
-	struct auth_hash		 h;
 	bool				 found, ok = false;
 
 	if (p->ap_via != AUTH_VIA_SESSION)
@@ -751,23 +776,9 @@ auth_password_change(const struct auth_principal *p, const char *current,
 		    "current: wrong password");
 		goto out;
 	}
-	if (!auth_new_password_ok(&u, next, e))
+	if (!auth_new_password_ok(&u, next, e) ||
+	    !auth_set_password(&u, next, false, p->ap_session, e))
 		goto out;
-	if (auth_hash_password(next, a->sa_scrypt_n, a->sa_scrypt_r,
-	    a->sa_scrypt_p, &h) == -1) {
-		auth_fail(e, AUTH_STORE, "internal", NULL, "cannot hash");
-		goto out;
-	}
-	/* The history holds password_history - 1 old hashes: with the
-	 * current one that makes the last N. */
-	if (store_auth_user_set_password(auth_store, u.au_id, &h, false,
-	    auth_now(), a->sa_password_history > 0 ?
-	    a->sa_password_history - 1 : 0) == -1 ||
-	    store_auth_session_delete_user(auth_store, u.au_id,
-	    p->ap_session) == -1) {
-		auth_store_fail(e);
-		goto out;
-	}
 	auth_event("auth.password_changed", EV_NOTICE, p->ap_user, p->ap_user,
 	    NULL);
 	ok = true;
@@ -876,26 +887,14 @@ bool
 auth_user_reset(const char *actor, const char *name,
     char temp[AUTH_TEMP_PASSWORD_LEN + 1], struct auth_error *e)
 {
-	const struct settings_auth	*a = auth_settings();
 	struct auth_user		 u;
-	struct auth_hash		 h;
 	bool				 ok = false;
 
 	if (!auth_user_find(name, &u, e))
 		return false;
 	auth_temporary_password(temp, AUTH_TEMP_PASSWORD_LEN + 1);
-	if (auth_hash_password(temp, a->sa_scrypt_n, a->sa_scrypt_r,
-	    a->sa_scrypt_p, &h) == -1) {
-		auth_fail(e, AUTH_STORE, "internal", NULL, "cannot hash");
+	if (!auth_set_password(&u, temp, true, NULL, e))
 		goto out;
-	}
-	if (store_auth_user_set_password(auth_store, u.au_id, &h, true,
-	    auth_now(), a->sa_password_history > 0 ?
-	    a->sa_password_history - 1 : 0) == -1 ||
-	    store_auth_session_delete_user(auth_store, u.au_id, NULL) == -1) {
-		auth_store_fail(e);
-		goto out;
-	}
 	auth_event("user.password_reset", EV_NOTICE, actor, name, NULL);
 	log_info("auth: temporary password for %s set by %s", name, actor);
 	ok = true;
