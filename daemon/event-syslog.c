@@ -29,6 +29,7 @@
 #include "log.h"
 #include "proc.h"
 #include "settings.h"
+#include "tls.h"
 #include "xmalloc.h"
 
 /* A message handed to the kernel counts as delivered once the connection
@@ -114,32 +115,12 @@ syslog_free(struct event_syslog *es)
 	free(es);
 }
 
-/* OpenSSL's queued errors as one string (allocated). */
-static char *
-syslog_ssl_errors(void)
-{
-	char		 buf[256], *s = NULL, *t;
-	unsigned long	 e;
-
-	while ((e = ERR_get_error()) != 0) {
-		ERR_error_string_n(e, buf, sizeof(buf));
-		if (s == NULL)
-			s = xstrdup(buf);
-		else {
-			xasprintf(&t, "%s; %s", s, buf);
-			free(s);
-			s = t;
-		}
-	}
-	return s != NULL ? s : xstrdup("unknown TLS error");
-}
-
 static int
 syslog_tls_context(struct event_syslog *es, const struct settings_syslog *sy,
     char **cause)
 {
 	const char	*what;
-	char		*why;
+	char		 why[512];
 
 	ERR_clear_error();
 	if ((es->es_ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
@@ -157,8 +138,7 @@ syslog_tls_context(struct event_syslog *es, const struct settings_syslog *sy,
 		    NULL) != 1) {
 			xasprintf(cause, "logs: syslog: collector '%s': "
 			    "ca_file %s: %s", es->es_name, sy->sy_ca_file,
-			    why = syslog_ssl_errors());
-			free(why);
+			    tls_errors(why, sizeof(why)));
 			return -1;
 		}
 	} else if (SSL_CTX_set_default_verify_paths(es->es_ctx) != 1) {
@@ -170,8 +150,7 @@ syslog_tls_context(struct event_syslog *es, const struct settings_syslog *sy,
 		    sy->sy_certificate) != 1) {
 			xasprintf(cause, "logs: syslog: collector '%s': "
 			    "certificate %s: %s", es->es_name,
-			    sy->sy_certificate, why = syslog_ssl_errors());
-			free(why);
+			    sy->sy_certificate, tls_errors(why, sizeof(why)));
 			return -1;
 		}
 		if (SSL_CTX_use_PrivateKey_file(es->es_ctx, sy->sy_key,
@@ -179,17 +158,14 @@ syslog_tls_context(struct event_syslog *es, const struct settings_syslog *sy,
 		    SSL_CTX_check_private_key(es->es_ctx) != 1) {
 			xasprintf(cause, "logs: syslog: collector '%s': key %s: "
 			    "%s", es->es_name, sy->sy_key,
-			    why = syslog_ssl_errors());
-			free(why);
+			    tls_errors(why, sizeof(why)));
 			return -1;
 		}
 	}
 	return 0;
 fail:
-	why = syslog_ssl_errors();
 	xasprintf(cause, "logs: syslog: collector '%s': %s: %s", es->es_name,
-	    what, why);
-	free(why);
+	    what, tls_errors(why, sizeof(why)));
 	return -1;
 }
 

@@ -31,8 +31,7 @@
 #define TLS_SESSION_SECS	600
 #define TLS_SESSION_CACHE	4096
 
-/* OpenSSL's queued errors as one line, for a start error. */
-static const char *
+const char *
 tls_errors(char *buf, size_t len)
 {
 	unsigned long	e;

@@ -33,6 +33,9 @@
  */
 SSL_CTX	*tls_server_ctx(const struct settings_listen *l, char **cause);
 
+/* OpenSSL's queued errors as one line in @buf ("a; b"), which it returns;
+ * the queue is left empty. */
+const char *tls_errors(char *buf, size_t len);
 /* "AB:CD:..." SHA-256 fingerprint of @x (96 bytes with the NUL). */
 #define TLS_FINGERPRINT_LEN	(32 * 3)
 void	 tls_fingerprint(X509 *x, char out[TLS_FINGERPRINT_LEN]);
