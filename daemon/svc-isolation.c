@@ -306,14 +306,15 @@ svc_isolation_check_common(const struct svc_isolation_req *req,
 	return true;
 }
 
-/* A new row for @t from @req (keeps parsed already into @keep). */
+/* A new row for @t from @req (keeps parsed already into @keep), replacing
+ * @old, the row of the same target in force, if any. */
 static struct svc_iso *
 svc_iso_new(const struct isolation_target *t, const struct svc_isolation_req *req,
-    const struct isolation_target *keep, size_t n_keep, int64_t now)
+    const struct isolation_target *keep, size_t n_keep,
+    const struct svc_iso *old, int64_t now)
 {
 	struct svc_iso	*si = xcalloc(1, sizeof(*si));
-	size_t		 i, pos;
-	ssize_t		 old;
+	size_t		 i;
 
 	si->si_target = *t;
 	si->si_row.is_target = si->si_target.it_text;
@@ -323,10 +324,9 @@ svc_iso_new(const struct isolation_target *t, const struct svc_isolation_req *re
 	    intern_get(req->ir_ticket) : NULL;
 	si->si_row.is_actor = intern_get(req->ir_actor);
 	/* The store keeps the first isolation time of a target. */
-	old = svc_isolation_find(t->it_text, &pos);
-	si->si_row.is_id = old >= 0 ? iso_v[old]->si_row.is_id : 0;
-	si->si_row.is_created_ms = old >= 0 ?
-	    iso_v[old]->si_row.is_created_ms : now;
+	si->si_row.is_id = old != NULL ? old->si_row.is_id : 0;
+	si->si_row.is_created_ms = old != NULL ? old->si_row.is_created_ms :
+	    now;
 	si->si_row.is_expires_ms = req->ir_ttl > 0 ? now + req->ir_ttl * 1000 :
 	    0;
 	if (n_keep == 0)
@@ -1095,9 +1095,9 @@ svc_isolation_isolate(const struct svc_isolation_req *req,
 	if ((n_keep = svc_isolation_parse_keep(req, &t, keep, res)) < 0)
 		return;
 	now = svc_isolation_now_ms();
-	si = svc_iso_new(&t, req, keep, (size_t)n_keep, now);
 	idx = svc_isolation_find(t.it_text, &pos);
 	old = idx >= 0 ? iso_v[idx] : NULL;
+	si = svc_iso_new(&t, req, keep, (size_t)n_keep, old, now);
 
 	/* Row, history and audit entry in one transaction that commits
 	 * once the kernel has the element: one fsync, and nothing recorded
@@ -1273,9 +1273,9 @@ svc_isolation_bulk(const struct svc_isolation_req *req,
 	old = xcalloc(n, sizeof(*old));
 	existed = xcalloc(n, sizeof(*existed));
 	for (i = 0; i < n; i++) {
-		v[i] = svc_iso_new(tp[i], req, NULL, 0, now);
 		idx = svc_isolation_find(tp[i]->it_text, &pos);
 		old[i] = idx >= 0 ? iso_v[idx] : NULL;
+		v[i] = svc_iso_new(tp[i], req, NULL, 0, old[i], now);
 		existed[i] = old[i] != NULL;
 	}
 	free(tp);
