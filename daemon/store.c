@@ -499,9 +499,6 @@ store_begin_read(struct store *s)
 	return store_step_done(s, store_stmt(s, STS_BEGIN_READ), "begin");
 }
 
-/* SQLite's default, restored after a bulk. */
-#define STORE_AUTOCHECKPOINT	1000
-
 void
 store_bulk_begin(struct store *s)
 {
@@ -514,11 +511,9 @@ store_bulk_begin(struct store *s)
 void
 store_bulk_end(struct store *s)
 {
-	char sql[64];
-
-	snprintf(sql, sizeof(sql), "PRAGMA wal_autocheckpoint = %d",
-	    STORE_AUTOCHECKPOINT);
-	if (store_exec(s, sql, "wal_autocheckpoint") == -1)
+	/* SQLite's default again. */
+	if (store_exec(s, "PRAGMA wal_autocheckpoint = 1000",
+	    "wal_autocheckpoint") == -1)
 		log_debug("%s", s->st_error);
 }
 
